@@ -1,0 +1,1 @@
+"""The service package; `create_app` and `Settings` are its public entry points."""
