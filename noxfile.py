@@ -50,7 +50,11 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def relock(session: nox.Session) -> None:
     """Regenerate includes/locks/ for every python_version x database (pass --upgrade to bump)."""
+    import logging
+
     import copier
+
+    logging.getLogger("plumbum").setLevel(logging.WARNING)
 
     for python_version, database in LOCK_KEYS:
         with tempfile.TemporaryDirectory() as tmp:

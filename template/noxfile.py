@@ -33,10 +33,23 @@ def security(session: nox.Session) -> None:
     session.run(*LOCKED, "bandit", "-c", "pyproject.toml", "-r", "src")
     requirements = session.create_tmp() + "/requirements.txt"
     session.run(
-        "uv", "export", "--locked", "--format", "requirements-txt", "--no-emit-project",
-        "--output-file", requirements, external=True,
+        "uv",
+        "export",
+        "--locked",
+        "--format",
+        "requirements-txt",
+        "--no-emit-project",
+        "--output-file",
+        requirements,
+        external=True,
     )
     session.run(
-        *LOCKED, "pip-audit", "--strict", "--require-hashes", "--disable-pip",
-        "--requirement", requirements, *session.posargs,
+        *LOCKED,
+        "pip-audit",
+        "--strict",
+        "--require-hashes",
+        "--disable-pip",
+        "--requirement",
+        requirements,
+        *session.posargs,
     )
