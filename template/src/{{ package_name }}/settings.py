@@ -18,6 +18,16 @@ class Settings(BaseSettings):
     database_url: SecretStr
     host: str = "127.0.0.1"
     port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    max_body_bytes: int = 1_048_576
+    session_ttl_seconds: int = 3600
+    behind_tls: bool = False
+
+    @property
+    def is_development(self) -> bool:
+        """Development unlocks API docs, console logs and DEBUG logging."""
+        return self.environment == "development"
 
 
 @lru_cache(maxsize=1)
