@@ -51,18 +51,34 @@ def _combo(py: str, db: str, docker: bool, ci: str, deps: str, lic: str) -> dict
 # A pairwise covering set; dependabot never meets gitlab (the validator forbids it).
 PAIRWISE: dict[str, dict[str, Any]] = {
     "defaults": _combo("3.12", "sqlite", True, "github", "renovate", "MIT"),
-    "py311-pg-gitlab-nodocker": _combo("3.11", "postgresql", False, "gitlab", "renovate", "Apache-2.0"),
-    "py313-pg-github-dependabot": _combo("3.13", "postgresql", True, "github", "dependabot", "Proprietary"),
+    "py311-pg-gitlab-nodocker": _combo(
+        "3.11", "postgresql", False, "gitlab", "renovate", "Apache-2.0"
+    ),
+    "py313-pg-github-dependabot": _combo(
+        "3.13", "postgresql", True, "github", "dependabot", "Proprietary"
+    ),
     "py311-sqlite-none-dependabot": _combo("3.11", "sqlite", True, "none", "dependabot", "MIT"),
     "py313-sqlite-gitlab-nodeps": _combo("3.13", "sqlite", False, "gitlab", "none", "MIT"),
     "py312-pg-none-nodeps": _combo("3.12", "postgresql", True, "none", "none", "Apache-2.0"),
     "py312-sqlite-github-nodeps": _combo("3.12", "sqlite", False, "github", "none", "Proprietary"),
-    "py311-sqlite-github-renovate": _combo("3.11", "sqlite", False, "github", "renovate", "Proprietary"),
-    "py313-pg-none-renovate": _combo("3.13", "postgresql", False, "none", "renovate", "Apache-2.0"),
-    "py312-pg-gitlab-renovate": _combo("3.12", "postgresql", True, "gitlab", "renovate", "Proprietary"),
-    "py311-pg-github-dependabot": _combo("3.11", "postgresql", False, "github", "dependabot", "Apache-2.0"),
-    "py313-sqlite-github-renovate": _combo("3.13", "sqlite", True, "github", "renovate", "Apache-2.0"),
-    "py312-sqlite-none-dependabot": _combo("3.12", "sqlite", False, "none", "dependabot", "Apache-2.0"),
+    "py311-sqlite-github-renovate": _combo(
+        "3.11", "sqlite", False, "github", "renovate", "Proprietary"
+    ),
+    "py313-pg-none-renovate": _combo(
+        "3.13", "postgresql", False, "none", "renovate", "Apache-2.0"
+    ),
+    "py312-pg-gitlab-renovate": _combo(
+        "3.12", "postgresql", True, "gitlab", "renovate", "Proprietary"
+    ),
+    "py311-pg-github-dependabot": _combo(
+        "3.11", "postgresql", False, "github", "dependabot", "Apache-2.0"
+    ),
+    "py313-sqlite-github-renovate": _combo(
+        "3.13", "sqlite", True, "github", "renovate", "Apache-2.0"
+    ),
+    "py312-sqlite-none-dependabot": _combo(
+        "3.12", "sqlite", False, "none", "dependabot", "Apache-2.0"
+    ),
     "py311-sqlite-gitlab-none": _combo("3.11", "sqlite", True, "gitlab", "none", "Proprietary"),
 }
 

@@ -1,0 +1,148 @@
+"""The checks every rendered project must pass, each returning its findings as text.
+
+An empty string means clean. Tests assert on the text, so a failure shows exactly
+what the tool reported.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from combinations import ROOT
+from rendering import RenderedProject, run
+
+
+def tool(name: str) -> str:
+    """A scanner from the maintainers' locked environment (next to this Python)."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    if found is None:
+        raise AssertionError(f"{name} is not installed: run `uv sync --locked` in {ROOT}")
+    return found
+
+
+def stale_lock_findings(project: RenderedProject) -> str:
+    """Does the rendered uv.lock still match the rendered pyproject.toml?"""
+    result = project.run("uv", "lock", "--locked", check=False)
+    if result.returncode == 0:
+        return ""
+    key = f"py{project.answers['python_version']}-{project.answers['database']}"
+    return (
+        f"includes/locks/{key}.lock is stale for the rendered pyproject.toml: "
+        f"run `uv run --locked nox -s relock` and commit the result.\n{result.stderr[-2000:]}"
+    )
+
+
+def pyright_findings(project: RenderedProject) -> str:
+    """Pyright (strict on src) must report no error, warning or information."""
+    result = project.run("uv", "run", "--locked", "pyright", "--outputjson", check=False)
+    report = json.loads(result.stdout)
+    problems = [
+        f"{d['file']}:{d['range']['start']['line'] + 1}: {d['severity']}: {d['message']}"
+        for d in report["generalDiagnostics"]
+    ]
+    return "\n".join(problems)
+
+
+def bandit_findings(project: RenderedProject) -> str:
+    """Bandit over src/ must report nothing, at any severity or confidence."""
+    result = project.run(
+        "uv",
+        "run",
+        "--locked",
+        "bandit",
+        "-q",
+        "-c",
+        "pyproject.toml",
+        "-r",
+        "src",
+        "-f",
+        "json",
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    issues = [
+        f"{i['filename']}:{i['line_number']}: {i['test_id']} {i['issue_text']}"
+        for i in report["results"]
+    ]
+    errors = [f"{e['filename']}: {e['reason']}" for e in report["errors"]]
+    return "\n".join(issues + errors)
+
+
+def secrets_findings(project: RenderedProject) -> str:
+    """detect-secrets over the tracked tree must find nothing beyond the baseline."""
+    result = run(
+        [tool("detect-secrets"), "scan", "--exclude-files", r"^uv\.lock$"], cwd=project.path
+    )
+    found = json.loads(result.stdout)["results"]
+    baseline_path = project.path / ".secrets.baseline"
+    baseline = json.loads(baseline_path.read_text())["results"] if baseline_path.exists() else {}
+    new = {
+        path: [s["type"] for s in secrets if s not in baseline.get(path, [])]
+        for path, secrets in found.items()
+    }
+    return "\n".join(f"{path}: {types}" for path, types in new.items() if types)
+
+
+def workflow_findings(project: RenderedProject) -> str:
+    """GitHub workflows: zizmor (offline, every severity) and the workflow schema."""
+    workflows = sorted((project.path / ".github" / "workflows").glob("*.yml"))
+    if not workflows:
+        return "no workflow files rendered for ci=github"
+    zizmor = run(
+        [
+            tool("zizmor"),
+            "--offline",
+            "--no-progress",
+            "--min-severity",
+            "unknown",
+            "--min-confidence",
+            "unknown",
+            ".github/workflows",
+        ],
+        cwd=project.path,
+        check=False,
+    )
+    schema = run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflows),
+        ],
+        cwd=project.path,
+        check=False,
+    )
+    return "\n".join(
+        out
+        for code, out in (
+            (zizmor.returncode, zizmor.stdout + zizmor.stderr),
+            (schema.returncode, schema.stdout + schema.stderr),
+        )
+        if code != 0
+    )
+
+
+SCHEMAS = {
+    ".gitlab-ci.yml": "vendor.gitlab-ci",
+    "renovate.json": "vendor.renovate",
+    ".github/dependabot.yml": "vendor.dependabot",
+    ".pre-commit-config.yaml": "vendor.pre-commit-config",
+}
+
+
+def config_schema_findings(project: RenderedProject) -> str:
+    """Each rendered tool config validates against its published schema."""
+    problems = []
+    for relative, schema in SCHEMAS.items():
+        if (project.path / relative).exists():
+            result = run(
+                [tool("check-jsonschema"), "--builtin-schema", schema, relative],
+                cwd=project.path,
+                check=False,
+            )
+            if result.returncode != 0:
+                problems.append(f"{relative}: {result.stdout}{result.stderr}")
+    return "\n".join(problems)

@@ -1,0 +1,167 @@
+"""Generate: every answer renders the right files, and rendered projects are green.
+
+The file-layout test runs for every PAIRWISE combination in the default tier
+(rendering is cheap). The full checks (uv sync --locked, pytest, ruff, pyright,
+bandit, scanners) run for CORE in the default tier and for the rest of PAIRWISE in
+the slow tier (`nox -s slow`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import yaml
+from checks import (
+    bandit_findings,
+    config_schema_findings,
+    pyright_findings,
+    secrets_findings,
+    workflow_findings,
+)
+from combinations import CORE, PAIRWISE, ROOT
+from rendering import RenderedProject
+
+
+def _tiered(ids: list[str]) -> list[Any]:
+    return [
+        pytest.param(combo_id, id=combo_id, marks=() if combo_id in CORE else pytest.mark.slow)
+        for combo_id in ids
+    ]
+
+
+ALL_COMBOS = list(PAIRWISE)
+GITHUB_COMBOS = [c for c in PAIRWISE if PAIRWISE[c]["ci"] == "github"]
+
+_SYNCED: set[str] = set()
+
+
+@pytest.fixture
+def synced(rendered: Any) -> Any:
+    """A rendered project whose locked environment is installed (`uv sync --locked`)."""
+
+    def _get(combo_id: str) -> RenderedProject:
+        project: RenderedProject = rendered(combo_id)
+        if combo_id not in _SYNCED:
+            project.run("uv", "sync", "--locked")
+            _SYNCED.add(combo_id)
+        return project
+
+    return _get
+
+
+def expected_paths(answers: dict[str, Any]) -> dict[str, bool]:
+    """Which paths must (True) or must not (False) exist for these answers."""
+    github = answers["ci"] == "github"
+    return {
+        ".copier-answers.yml": True,
+        ".editorconfig": True,
+        ".env.example": True,
+        ".env": False,
+        ".gitignore": True,
+        ".pre-commit-config.yaml": True,
+        ".python-version": True,
+        "LICENSE": True,
+        "README.md": True,
+        "SECURITY.md": True,
+        "noxfile.py": True,
+        "pyproject.toml": True,
+        "uv.lock": True,
+        "src/acme_orders/__init__.py": True,
+        "src/acme_orders/app.py": True,
+        "src/acme_orders/settings.py": True,
+        ".github/workflows/ci.yml": github,
+        ".gitlab-ci.yml": answers["ci"] == "gitlab",
+        "renovate.json": answers["dependency_updates"] == "renovate",
+        ".github/dependabot.yml": answers["dependency_updates"] == "dependabot",
+        ".github": github or answers["dependency_updates"] == "dependabot",
+    }
+
+
+@pytest.mark.parametrize("combo_id", ALL_COMBOS)
+def test_rendered_files_follow_the_answers(rendered: Any, combo_id: str) -> None:
+    """Each file exists exactly when the answers call for it; no template syntax leaks."""
+    project: RenderedProject = rendered(combo_id)
+    wrong = {
+        path: ("missing" if want else "unexpected")
+        for path, want in expected_paths(project.answers).items()
+        if (project.path / path).exists() != want
+    }
+    assert wrong == {}
+    leaked = [
+        str(p.relative_to(project.path))
+        for p in project.path.rglob("*")
+        if ".git" not in p.parts and (p.suffix == ".jinja" or "{{" in p.name or "{%" in p.name)
+    ]
+    assert leaked == []
+
+
+@pytest.mark.parametrize("combo_id", ALL_COMBOS)
+def test_answers_are_recorded_without_secrets(rendered: Any, combo_id: str) -> None:
+    """The answers file holds exactly the questions' answers, none of them secret."""
+    project: RenderedProject = rendered(combo_id)
+    recorded = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
+    questions = {
+        key for key in yaml.safe_load((ROOT / "copier.yml").read_text()) if not key.startswith("_")
+    }
+    assert set(recorded) - {"_commit", "_src_path"} == questions
+    for key, value in project.answers.items():
+        assert recorded[key] == value
+    sensitive = ("password", "secret", "token", "key", "dsn", "credential")
+    assert [k for k in recorded if any(word in k for word in sensitive)] == []
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_rendered_tests_pass(synced: Any, combo_id: str) -> None:
+    """The rendered project's own test suite passes (PostgreSQL too when configured)."""
+    project: RenderedProject = synced(combo_id)
+    env = {"TEST_DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
+    result = project.run("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", **env)
+    assert " passed" in result.stdout.splitlines()[-1]
+    assert " failed" not in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_ruff_is_clean_and_formatting_is_a_no_op(synced: Any, combo_id: str) -> None:
+    """ruff check finds nothing, and ruff format leaves the committed tree unchanged."""
+    project: RenderedProject = synced(combo_id)
+    project.run("uv", "run", "--locked", "ruff", "check", ".")
+    project.run("uv", "run", "--locked", "ruff", "format", ".")
+    assert project.run("git", "status", "--porcelain").stdout == ""
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_pyright_strict_is_clean(synced: Any, combo_id: str) -> None:
+    """pyright reports nothing: strict on src/, standard on tests/."""
+    assert pyright_findings(synced(combo_id)) == ""
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_bandit_is_clean(synced: Any, combo_id: str) -> None:
+    """bandit over src/ reports no issue at any level."""
+    assert bandit_findings(synced(combo_id)) == ""
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_no_secrets_in_the_tree(rendered: Any, combo_id: str) -> None:
+    """detect-secrets finds nothing that the rendered baseline does not already list."""
+    assert secrets_findings(rendered(combo_id)) == ""
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_tool_configs_match_their_schemas(rendered: Any, combo_id: str) -> None:
+    """GitLab CI, Renovate, Dependabot and pre-commit configs validate against their schemas."""
+    assert config_schema_findings(rendered(combo_id)) == ""
+
+
+@pytest.mark.parametrize("combo_id", _tiered(GITHUB_COMBOS))
+def test_workflows_are_zizmor_and_schema_clean(rendered: Any, combo_id: str) -> None:
+    """zizmor (offline, all severities) and the workflow schema accept every workflow."""
+    assert workflow_findings(rendered(combo_id)) == ""
+
+
+def test_generation_never_needs_trust() -> None:
+    """copier.yml has no tasks, migrations or Jinja extensions (they would need --trust)."""
+    config = yaml.safe_load((ROOT / "copier.yml").read_text())
+    assert {"_tasks", "_migrations", "_jinja_extensions"} & set(config) == set()
