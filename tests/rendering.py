@@ -9,20 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import yaml
 from combinations import BASE_ANSWERS, ROOT
 
 
 @dataclass(frozen=True)
 class RenderedProject:
-    """A rendered project directory and the answers it was rendered with."""
+    """A rendered project directory and the answers Copier recorded for it."""
 
     path: Path
     answers: dict[str, Any]
 
     @property
     def package(self) -> str:
-        """The import name Copier derived (acme_orders for the base answers)."""
-        return self.answers.get("package_name", "acme_orders")
+        """The import name of the rendered package."""
+        return str(self.answers["package_name"])
 
     def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
         """Run a command in the project, outside the maintainers' virtualenv."""
@@ -65,4 +66,5 @@ def render(dst: Path, answers: dict[str, Any], *, git: bool = True) -> RenderedP
         run(["git", "init", "-q"], cwd=dst)
         run(["git", "add", "-A"], cwd=dst)
         run(["git", "commit", "-q", "-m", "Rendered by the template tests"], cwd=dst)
-    return RenderedProject(path=dst, answers=data)
+    recorded = yaml.safe_load((dst / ".copier-answers.yml").read_text())
+    return RenderedProject(path=dst, answers=recorded)
