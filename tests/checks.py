@@ -129,13 +129,19 @@ SCHEMAS = {
     ".gitlab-ci.yml": "vendor.gitlab-ci",
     "renovate.json": "vendor.renovate",
     ".github/dependabot.yml": "vendor.dependabot",
-    ".pre-commit-config.yaml": "vendor.pre-commit-config",
+    "compose.yml": "vendor.compose-spec",
 }
 
 
 def config_schema_findings(project: RenderedProject) -> str:
-    """Each rendered tool config validates against its published schema."""
+    """Each rendered tool config validates against its published schema (or checker)."""
     problems = []
+    pre_commit = run(
+        [tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"],
+        cwd=project.path, check=False,
+    )
+    if pre_commit.returncode != 0:
+        problems.append(f".pre-commit-config.yaml: {pre_commit.stdout}{pre_commit.stderr}")
     for relative, schema in SCHEMAS.items():
         if (project.path / relative).exists():
             result = run(
