@@ -138,7 +138,8 @@ def config_schema_findings(project: RenderedProject) -> str:
     problems = []
     pre_commit = run(
         [tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"],
-        cwd=project.path, check=False,
+        cwd=project.path,
+        check=False,
     )
     if pre_commit.returncode != 0:
         problems.append(f".pre-commit-config.yaml: {pre_commit.stdout}{pre_commit.stderr}")

@@ -25,7 +25,9 @@ class RenderedProject:
         """The import name of the rendered package."""
         return str(self.answers["package_name"])
 
-    def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command in the project, outside the maintainers' virtualenv."""
         return run(list(args), cwd=self.path, check=check, extra_env=env)
 

@@ -117,7 +117,9 @@ def test_rendered_tests_pass(synced: Any, combo_id: str) -> None:
     """The rendered project's own test suite passes (PostgreSQL too when configured)."""
     project: RenderedProject = synced(combo_id)
     env = {"TEST_DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
-    result = project.run("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", **env)
+    result = project.run(
+        "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", env=env
+    )
     assert " passed" in result.stdout.splitlines()[-1]
     assert " failed" not in result.stdout.splitlines()[-1]
 
