@@ -1,0 +1,106 @@
+"""Generation benchmarks, measured in one run against a baseline (`nox -s bench_generate`).
+
+1. Median wall time of `copier copy --defaults` for this template vs a one-file
+   template, both through the same Copier CLI; prints the ratio (target <= 1.3x).
+2. copy -> `uv sync --locked` -> pytest with a warm uv cache (target <= 30 s).
+
+Numbers are printed, never asserted: benchmarks are not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from combinations import BASE_ANSWERS, ROOT
+from rendering import project_env
+
+COPIER = str(Path(sys.executable).parent / "copier")
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def one_file_template(where: Path) -> Path:
+    """The baseline: a committed template with one question and one file."""
+    where.mkdir()
+    (where / "copier.yml").write_text("project_name:\n  type: str\n")
+    (where / "README.md.jinja").write_text("# {{ project_name }}\n")
+    _git("init", "-q", cwd=where)
+    _git("add", "-A", cwd=where)
+    _git("-c", "user.name=b", "-c", "user.email=b@example.org", "commit", "-qm", "t", cwd=where)
+    return where
+
+
+def copy_seconds(template: Path, dst: Path) -> float:
+    """Wall time of one `copier copy --defaults` through the CLI."""
+    data = [arg for k, v in BASE_ANSWERS.items() for arg in ("--data", f"{k}={v}")]
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            COPIER,
+            "copy",
+            "--quiet",
+            "--vcs-ref=HEAD",
+            "--defaults",
+            *data,
+            str(template),
+            str(dst),
+        ],
+        check=True,
+        capture_output=True,
+        env=project_env(),
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    """Run both benchmarks and print medians, ratios and targets."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=7)
+    rounds = parser.parse_args().rounds
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        baseline = one_file_template(scratch / "baseline")
+        ours: list[float] = []
+        base: list[float] = []
+        for i in range(rounds):  # interleaved, so drift hits both alike
+            base.append(copy_seconds(baseline, scratch / f"b{i}"))
+            ours.append(copy_seconds(ROOT, scratch / f"o{i}"))
+        ours_median, base_median = statistics.median(ours), statistics.median(base)
+        print(f"copier copy --defaults, median of {rounds}:")
+        print(f"  one-file template : {base_median:.3f} s")
+        print(f"  this template     : {ours_median:.3f} s")
+        print(f"  ratio             : {ours_median / base_median:.2f}x (target <= 1.30x)")
+
+        env = project_env()
+        warm = scratch / "warm"
+        copy_seconds(ROOT, warm)  # warm the uv cache with this project's lock
+        subprocess.run(["uv", "sync", "--locked", "-q"], cwd=warm, check=True, env=env)
+        start = time.perf_counter()
+        project = scratch / "timed"
+        copy_seconds(ROOT, project)
+        subprocess.run(["uv", "sync", "--locked", "-q"], cwd=project, check=True, env=env)
+        subprocess.run(
+            ["uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=project,
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        total = time.perf_counter() - start
+        print(
+            f"copy -> uv sync --locked -> pytest (warm uv cache): {total:.1f} s (target <= 30 s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
