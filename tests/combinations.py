@@ -80,6 +80,10 @@ PAIRWISE: dict[str, dict[str, Any]] = {
         "3.12", "sqlite", False, "none", "dependabot", "Apache-2.0"
     ),
     "py311-sqlite-gitlab-none": _combo("3.11", "sqlite", True, "gitlab", "none", "Proprietary"),
+    "py312-pg-none-mit": _combo("3.12", "postgresql", False, "none", "none", "MIT"),
+    "py313-sqlite-none-proprietary": _combo(
+        "3.13", "sqlite", True, "none", "renovate", "Proprietary"
+    ),
 }
 
 CORE = ("defaults", "py311-pg-gitlab-nodocker", "py313-pg-github-dependabot")
