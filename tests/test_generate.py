@@ -61,6 +61,7 @@ def expected_paths(answers: dict[str, Any]) -> dict[str, bool]:
         ".env": False,
         ".gitignore": True,
         ".pre-commit-config.yaml": True,
+        ".secrets.baseline": True,
         ".python-version": True,
         "LICENSE": True,
         "README.md": True,
@@ -130,6 +131,15 @@ def test_ruff_is_clean_and_formatting_is_a_no_op(synced: Any, combo_id: str) -> 
     project: RenderedProject = synced(combo_id)
     project.run("uv", "run", "--locked", "ruff", "check", ".")
     project.run("uv", "run", "--locked", "ruff", "format", ".")
+    assert project.run("git", "status", "--porcelain").stdout == ""
+
+
+@pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
+def test_pre_commit_hooks_pass(synced: Any, combo_id: str) -> None:
+    """Every pre-commit hook (secrets, keys, conflict markers, ruff, bandit) passes."""
+    project: RenderedProject = synced(combo_id)
+    result = project.run("uv", "run", "--locked", "pre-commit", "run", "--all-files")
+    assert "Failed" not in result.stdout
     assert project.run("git", "status", "--porcelain").stdout == ""
 
 
