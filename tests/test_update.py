@@ -21,6 +21,7 @@ from update_helpers import (
     PACKAGE,
     answers_of,
     append_line,
+    clone_with_history,
     commit_all,
     conflicted_paths,
     edit,
@@ -390,3 +391,77 @@ def test_dependency_change_leaves_lock_to_uv(
     assert "python-multipart" in after
     assert "tomli-w" in after
     assert {name: after[name] for name in before} == before
+
+
+ORDERS_MODULE = '''"""Orders: code the user wrote after generating the project."""
+
+__all__ = ["order_total"]
+
+
+def order_total(prices: list[int]) -> int:
+    """Sum of the prices, in cents."""
+    return sum(prices)
+'''
+
+ORDERS_TEST = f'''"""The user's own test, next to the template's."""
+
+from {PACKAGE}.orders import order_total
+
+
+def test_order_total_adds_prices() -> None:
+    """Prices add up."""
+    assert order_total([250, 100]) == 350
+'''
+
+
+def test_update_from_oldest_supported_release_is_green(tmp_path: Path) -> None:
+    """A project from the oldest supported release, with user code, updates to HEAD green.
+
+    The template is a clone of this repository with its real tags and history;
+    the working tree is committed on top, followed by a release of the usual
+    kinds (changed module, new question, new file, new dependency + relock).
+    After the update the user follows docs/updating.md: `uv lock`, then
+    `uv sync --locked`, the tests and the linters pass.
+    """
+    template = tmp_path / "template"
+    oldest, head = clone_with_history(template)
+    append_line(template / TEMPLATE_SETTINGS, f"\n\n# Template {head}: settings reviewed.")
+    with (template / "copier.yml").open("a") as config:
+        config.write("\nhttp_port:\n  type: int\n  help: Port to listen on\n  default: 8000\n")
+    append_line(template / "template" / "README.md.jinja", "Listens on port {{ http_port }}.")
+    (template / "template" / "docs").mkdir(parents=True, exist_ok=True)
+    (template / "template" / "docs" / "operations.md.jinja").write_text(
+        "# Run {{ project_name }}\n"
+    )
+    edit(
+        template / "template" / "pyproject.toml.jinja",
+        '    "fastapi>=0.120.0",\n',
+        '    "fastapi>=0.120.0",\n    "python-multipart>=0.0.20",\n',
+    )
+    commit_all(template, "Next release")
+    relock(template)
+    release(template, head)
+    project = render(template, tmp_path / "project", vcs_ref=oldest)
+    (project / "src" / PACKAGE / "orders.py").write_text(ORDERS_MODULE)
+    (project / "tests" / "test_orders.py").write_text(ORDERS_TEST)
+    commit_all(project, "Orders")
+
+    update(project, vcs_ref=head)
+
+    assert conflicted_paths(project) == []
+    assert answers_of(project)["_commit"] == head
+    assert answers_of(project)["http_port"] == 8000
+    assert (project / "src" / PACKAGE / "orders.py").read_text() == ORDERS_MODULE
+    env = uv_env()
+    run(project, "uv", "lock", env=env)
+    run(project, "uv", "sync", "--locked", env=env)
+    tests = run(
+        project, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", env=env
+    )
+    assert (
+        "test_orders.py"
+        in run(project, "uv", "run", "--locked", "pytest", "--co", "-q", env=env).stdout
+    )
+    assert " passed" in tests.stdout
+    run(project, "uv", "run", "--locked", "ruff", "check", ".", env=env)
+    run(project, "uv", "run", "--locked", "ruff", "format", "--check", ".", env=env)

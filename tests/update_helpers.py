@@ -30,6 +30,7 @@ __all__ = [
     "ROOT",
     "answers_of",
     "append_line",
+    "clone_with_history",
     "commit_all",
     "conflicted_paths",
     "edit",
@@ -37,6 +38,7 @@ __all__ = [
     "isolate_git",
     "locked_versions",
     "make_template_repo",
+    "next_release",
     "release",
     "relock",
     "render",
@@ -245,3 +247,38 @@ def locked_versions(lock_text: str) -> dict[str, str]:
     """Package name -> locked version, read from a uv.lock."""
     packages = tomllib.loads(lock_text).get("package", [])
     return {pkg["name"]: str(pkg.get("version", "")) for pkg in packages}
+
+
+def clone_with_history(dst: Path, oldest: str = FIRST_RELEASE) -> tuple[str, str]:
+    """Clone this repo with its tags, commit the working tree on top; return (oldest, head).
+
+    `oldest` is the oldest release a project can still update from. Before it is
+    tagged, the commit checked out now stands in for it, so the test still
+    updates from real template history to the working tree.
+    """
+    head = git(ROOT, "rev-parse", "HEAD").strip()
+    git(dst.parent, "clone", "-q", "--no-checkout", str(ROOT), dst.name)
+    git(dst, "checkout", "-q", "-B", "main", head)
+    if not git(dst, "tag", "--list", oldest).strip():
+        git(dst, "tag", oldest, head)
+    current = set(_template_files())
+    for name in git(dst, "ls-files", "-z").split("\0"):
+        if name and name not in current:
+            git(dst, "rm", "-q", "--", name)
+    for name in current:
+        target = dst / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    git(dst, "add", "--all", "--force")
+    git(dst, "commit", "-q", "--allow-empty", "-m", "Working tree")
+    return oldest, next_release(dst)
+
+
+def next_release(template: Path) -> str:
+    """A release number above every tag the template has."""
+    majors = [
+        int(tag.lstrip("v").split(".")[0])
+        for tag in git(template, "tag", "--list").split()
+        if tag.lstrip("v").split(".")[0].isdigit()
+    ]
+    return f"{max(majors, default=0) + 1}.0.0"
