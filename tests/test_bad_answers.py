@@ -22,7 +22,7 @@ from update_helpers import ANSWERS, COPIER, ROOT, isolate_git, run, uv_env
 
 BAD_ANSWERS = [
     pytest.param("project_name", "", "must be 1 to 64 characters", id="empty-name"),
-    pytest.param("project_slug", "Bad_Slug", "lowercase letters and digits", id="bad-slug"),
+    pytest.param("project_slug", "Bad_Slug", "like my-service", id="bad-slug"),
     pytest.param("package_name", "class", "keyword", id="keyword-package"),
     pytest.param("package_name", "email", "standard library", id="stdlib-package"),
     pytest.param("package_name", "fastapi", "depends on", id="dependency-package"),

@@ -136,9 +136,7 @@ def test_arrow_keys_choose_from_lists(tmp_path: Path) -> None:
 
 WRONG_ANSWERS = [
     pytest.param("project_name", "", "must be 1 to 64 characters", "Acme Orders", id="empty-name"),
-    pytest.param(
-        "project_slug", "Bad_Slug", "lowercase letters and digits", "acme", id="bad-slug"
-    ),
+    pytest.param("project_slug", "Bad_Slug", "like my-service", "acme", id="bad-slug"),
     pytest.param("package_name", "class", "keyword", "acme_core", id="keyword-package"),
     pytest.param("package_name", "email", "standard library", "acme_mail", id="stdlib-package"),
     pytest.param(

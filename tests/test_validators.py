@@ -42,7 +42,7 @@ def test_stdlib_list_covers_this_interpreter() -> None:
         ("x" * 65, "1 to 64 characters"),
         ("line\nbreak", "printable"),
         ("tab\there", "printable"),
-        ("   ", "other than spaces"),
+        ("   ", "only spaces"),
         ("1234", "ASCII letter"),
     ],
 )
