@@ -135,12 +135,26 @@ def test_arrow_keys_choose_from_lists(tmp_path: Path) -> None:
 
 
 WRONG_ANSWERS = [
-    pytest.param("project_name", "", "must be 1 to 64 characters", "Acme Orders", id="empty-name"),
-    pytest.param("project_slug", "Bad_Slug", "like my-service", "acme", id="bad-slug"),
-    pytest.param("package_name", "class", "keyword", "acme_core", id="keyword-package"),
-    pytest.param("package_name", "email", "standard library", "acme_mail", id="stdlib-package"),
+    pytest.param("project_name", "", "must be 1 to 64 characters long.", "Acme", id="empty-name"),
     pytest.param(
-        "author_email", "sec@localhost", "name@example.org", "sec@acme.org", id="bad-email"
+        "project_slug", "Bad_Slug", "like my-service: a-z, 0-9 and -", "acme", id="bad-slug"
+    ),
+    pytest.param(
+        "package_name", "class", "must not be a Python keyword.", "acme_core", id="keyword-package"
+    ),
+    pytest.param(
+        "package_name",
+        "email",
+        "shadows a standard library module",
+        "acme_mail",
+        id="stdlib-package",
+    ),
+    pytest.param(
+        "author_email",
+        "sec@localhost",
+        "must look like name@example.org",
+        "sec@acme.org",
+        id="bad-email",
     ),
 ]
 
@@ -152,13 +166,13 @@ def test_wrong_answer_is_asked_again_with_its_reason(
     """A wrong answer keeps the question open with Copier's one-line reason; the fix is kept.
 
     Copier shows the reason in a one-line bar under the prompt, prefixed with
-    the question's name; this terminal is wide enough for the longest reason.
+    the question's name; the whole reason fits an 80-column terminal.
     """
     dst = tmp_path / "service"
     given = {"project_name": "Acme Orders", "author_email": "sec@acme.org"}
     given.pop(question, None)
     data = [arg for name, value in given.items() for arg in ("--data", f"{name}={value}")]
-    term = _copier(dst, *data, columns=200)
+    term = _copier(dst, *data)
     for name in QUESTIONS:
         if name in given:
             continue
@@ -166,8 +180,7 @@ def test_wrong_answer_is_asked_again_with_its_reason(
             term.answer(PROMPT[name], ENTER if name != "docker" else "y")
             continue
         term.answer(PROMPT[name], ERASE_LINE + wrong + ENTER)
-        term.expect(f"Validation error for question '{question}': ")
-        term.expect(reason)
+        term.expect(f"Validation error for question '{question}': {reason}")
         assert not dst.exists(), "nothing is written while an answer is wrong"
         term.send(ERASE_LINE + right + ENTER)
 
