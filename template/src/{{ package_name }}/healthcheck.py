@@ -1,0 +1,42 @@
+"""`python -m <package>.healthcheck`: the container's health probe, so the image needs no curl."""
+
+import http.client
+import ipaddress
+import sys
+
+from .settings import get_settings
+
+__all__ = ["main", "probe", "probe_host"]
+
+
+def probe_host(bind_host: str) -> str:
+    """Where to reach a server bound to `bind_host`: a wildcard bind is reached on loopback."""
+    try:
+        address = ipaddress.ip_address(bind_host)
+    except ValueError:
+        return bind_host
+    if not address.is_unspecified:
+        return bind_host
+    return "::1" if address.version == 6 else "127.0.0.1"
+
+
+def probe(host: str, port: int, timeout: float = 3.0) -> bool:
+    """True when GET /healthz on `host`:`port` answers 200 within `timeout` seconds."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def main() -> None:
+    """Exit 0 when the running service is healthy, 1 otherwise (Docker's HEALTHCHECK contract)."""
+    settings = get_settings()
+    sys.exit(0 if probe(probe_host(settings.host), settings.port) else 1)
+
+
+if __name__ == "__main__":
+    main()
