@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from combinations import ROOT
 from rendering import RenderedProject, run
@@ -152,4 +154,49 @@ def config_schema_findings(project: RenderedProject) -> str:
             )
             if result.returncode != 0:
                 problems.append(f"{relative}: {result.stdout}{result.stderr}")
+    return "\n".join(problems)
+
+
+def json_documents(text: str) -> Iterator[list[dict[str, Any]]]:
+    """checkov prints one JSON document per scanned directory, one after the other."""
+    decoder = json.JSONDecoder()
+    position = 0
+    while text[position:].strip():
+        position += len(text[position:]) - len(text[position:].lstrip())
+        document, position = decoder.raw_decode(text, position)
+        yield document if isinstance(document, list) else [document]
+
+
+def container_findings(project: RenderedProject) -> str:
+    """hadolint on the Dockerfile; checkov (dockerfile, github_actions) with nothing skipped."""
+    problems = []
+    hadolint = run([tool("hadolint"), "Dockerfile"], cwd=project.path, check=False)
+    if hadolint.returncode != 0 or hadolint.stdout.strip():
+        problems.append(f"hadolint: {hadolint.stdout}{hadolint.stderr}")
+    checkov = run(
+        [
+            tool("checkov"),
+            "--skip-download",
+            "--quiet",
+            "--output",
+            "json",
+            "--framework",
+            "dockerfile",
+            "github_actions",
+            "--directory",
+            ".",
+        ],
+        cwd=project.path,
+        check=False,
+    )
+    for report in (r for document in json_documents(checkov.stdout) for r in document):
+        summary = report.get("summary", {})
+        if summary.get("failed") or summary.get("skipped"):
+            failed = report["results"].get("failed_checks", [])
+            problems.append(
+                f"checkov {report['check_type']}: "
+                + ", ".join(f"{c['check_id']} {c['file_path']}" for c in failed)
+            )
+    if checkov.returncode != 0 and not problems:
+        problems.append(f"checkov exited {checkov.returncode}: {checkov.stderr[-2000:]}")
     return "\n".join(problems)

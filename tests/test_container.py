@@ -28,14 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import copier
 import pytest
+import rendering
 import yaml
-from combinations import BASE_ANSWERS, ROOT
+from checks import json_documents, tool
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-TOOLS = ROOT / ".venv" / "bin"
 APP_UID = 10001
 BASE_IMAGE = "localhost/copier-secure-service-test-base:bookworm-python3-v1"
 BASE_PACKAGES = "python3,python3-venv"
@@ -46,15 +45,7 @@ WORKFLOWS = ("codeql.yml", "scorecard.yml", "sbom.yml", "container.yml")
 
 def render(dst: Path, **answers: Any) -> Path:
     """Render the template at HEAD (plus uncommitted changes) into `dst`."""
-    copier.run_copy(
-        str(ROOT),
-        dst,
-        data={**BASE_ANSWERS, **answers},
-        defaults=True,
-        vcs_ref="HEAD",
-        quiet=True,
-    )
-    return dst
+    return rendering.render(dst, answers, git=False).path
 
 
 def run(
@@ -64,23 +55,6 @@ def run(
     return subprocess.run(
         args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
-
-
-def tool(name: str) -> str:
-    """A maintainers' tool from the locked environment (hadolint, checkov, zizmor...)."""
-    path = TOOLS / name
-    assert path.exists(), f"{name} is missing from the maintainers' env: run `uv sync --locked`"
-    return str(path)
-
-
-def json_documents(text: str) -> Iterator[list[dict[str, Any]]]:
-    """checkov prints one JSON document per scanned directory, one after the other."""
-    decoder = json.JSONDecoder()
-    position = 0
-    while text[position:].strip():
-        position += len(text[position:]) - len(text[position:].lstrip())
-        document, position = decoder.raw_decode(text, position)
-        yield document if isinstance(document, list) else [document]
 
 
 @pytest.fixture(scope="module")

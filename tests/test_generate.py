@@ -16,6 +16,7 @@ import yaml
 from checks import (
     bandit_findings,
     config_schema_findings,
+    container_findings,
     pyright_findings,
     secrets_findings,
     workflow_findings,
@@ -33,6 +34,7 @@ def _tiered(ids: list[str]) -> list[Any]:
 
 ALL_COMBOS = list(PAIRWISE)
 GITHUB_COMBOS = [c for c in PAIRWISE if PAIRWISE[c]["ci"] == "github"]
+DOCKER_COMBOS = [c for c in PAIRWISE if PAIRWISE[c]["docker"]]
 
 _SYNCED: set[str] = set()
 
@@ -54,6 +56,8 @@ def synced(rendered: Any) -> Any:
 def expected_paths(answers: dict[str, Any]) -> dict[str, bool]:
     """Which paths must (True) or must not (False) exist for these answers."""
     github = answers["ci"] == "github"
+    docker = answers["docker"]
+    postgresql = answers["database"] == "postgresql"
     return {
         ".copier-answers.yml": True,
         ".editorconfig": True,
@@ -77,6 +81,16 @@ def expected_paths(answers: dict[str, Any]) -> dict[str, bool]:
         "renovate.json": answers["dependency_updates"] == "renovate",
         ".github/dependabot.yml": answers["dependency_updates"] == "dependabot",
         ".github": github or answers["dependency_updates"] == "dependabot",
+        ".github/workflows/codeql.yml": github,
+        ".github/workflows/scorecard.yml": github,
+        ".github/workflows/sbom.yml": github,
+        ".github/workflows/container.yml": github and docker,
+        "Dockerfile": docker,
+        ".dockerignore": docker,
+        "container/build-requirements.txt": docker,
+        "compose.yml": docker and postgresql,
+        "compose/app-login-role.sql": docker and postgresql,
+        "src/acme_orders/healthcheck.py": True,
     }
 
 
@@ -177,3 +191,9 @@ def test_generation_never_needs_trust() -> None:
     """copier.yml has no tasks, migrations or Jinja extensions (they would need --trust)."""
     config = yaml.safe_load((ROOT / "copier.yml").read_text())
     assert {"_tasks", "_migrations", "_jinja_extensions"} & set(config) == set()
+
+
+@pytest.mark.parametrize("combo_id", _tiered(DOCKER_COMBOS))
+def test_dockerfile_passes_hadolint_and_checkov(rendered: Any, combo_id: str) -> None:
+    """hadolint and checkov (Dockerfile and workflow frameworks) report nothing."""
+    assert container_findings(rendered(combo_id)) == ""
