@@ -35,6 +35,7 @@ def security(session: nox.Session) -> None:
     session.run(
         "uv",
         "export",
+        "--quiet",
         "--locked",
         "--format",
         "requirements-txt",
