@@ -99,5 +99,5 @@ def _uv_env() -> dict[str, str | None]:
     return {"VIRTUAL_ENV": None, "UV_PYTHON_DOWNLOADS": os.environ.get("UV_PYTHON_DOWNLOADS")}
 
 
-if shutil.which("uv") is None:  # pragma: no cover - uv comes from the locked dev group
+if shutil.which("uv") is None:  # uv comes from the locked dev group
     sys.exit("uv is not on PATH: run sessions with `uv run --locked nox -s NAME`")
