@@ -46,11 +46,12 @@ WITHHELD: Final = f"{marker('unavailable')} log message withheld: redaction fail
 """The message of a record whose redaction raised: the record is kept, its content is not."""
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD_ATTRIBUTES: Final = frozenset(
+_BARE_ATTRIBUTES: Final = tuple(
     logging.LogRecord("", logging.INFO, "", 0, "", None, None).__dict__
-) | {"message", "asctime", "taskName"}
+)
+_STANDARD_ATTRIBUTES: Final = frozenset(_BARE_ATTRIBUTES) | {"message", "asctime", "taskName"}
 # A record with no extras has exactly the attributes LogRecord.__init__ sets.
-_PLAIN_RECORD_SIZE: Final = len(logging.LogRecord("", logging.INFO, "", 0, "", None, None).__dict__)
+_PLAIN_RECORD_SIZE: Final = len(_BARE_ATTRIBUTES)
 # Labels of `extra=` keys seen so far: the same few keys come back on every record.
 _EXTRA_LABELS: Final[dict[str, str | None]] = {}
 _EXTRA_LABELS_SIZE: Final = 1024
