@@ -52,9 +52,6 @@ _BARE_ATTRIBUTES: Final = tuple(
 _STANDARD_ATTRIBUTES: Final = frozenset(_BARE_ATTRIBUTES) | {"message", "asctime", "taskName"}
 # A record with no extras has exactly the attributes LogRecord.__init__ sets.
 _PLAIN_RECORD_SIZE: Final = len(_BARE_ATTRIBUTES)
-# Labels of `extra=` keys seen so far: the same few keys come back on every record.
-_EXTRA_LABELS: Final[dict[str, str | None]] = {}
-_EXTRA_LABELS_SIZE: Final = 1024
 _CORE_FIELDS: Final = frozenset({"time", "level", "logger", "message", "request_id"})
 _SCALARS: Final = frozenset({type(None), bool, int, float})
 _EXCEPTION_FORMATTER: Final = logging.Formatter()
@@ -91,40 +88,58 @@ def _redact_record(record: logging.LogRecord) -> None:
     message = record.getMessage()
     record.args = None
     attributes = record.__dict__
-    text_keys: list[str] = []
     if len(attributes) > _PLAIN_RECORD_SIZE:
-        texts = [message]
         # LogRecord.__init__ sets its attributes first, `extra=` fields come after.
-        for key in islice(attributes, _PLAIN_RECORD_SIZE, None):
-            if key in _STANDARD_ATTRIBUTES:
-                continue  # e.g. "message", set by another handler's formatter
+        names = tuple(islice(attributes, _PLAIN_RECORD_SIZE, None))
+        sensitive, others = _EXTRA_PLANS.get(names) or _extra_plan(names)
+        for key, replacement in sensitive:
+            if attributes[key] is not None:
+                attributes[key] = replacement
+        texts = [message]
+        text_keys: list[str] = []
+        for key in others:
             value = attributes[key]
-            label = _EXTRA_LABELS[key] if key in _EXTRA_LABELS else _extra_label(key)
-            if label is not None:
-                if value is not None:
-                    attributes[key] = marker(label)
-            elif type(value) is str:
+            if type(value) is str:
                 texts.append(value)
                 text_keys.append(key)
             elif type(value) not in _SCALARS:
                 attributes[key] = redact_for_logging(value)
-        if text_keys and might_hold_secret("\n".join(texts)):
+        if not text_keys:
+            message = redact_text(message)
+        elif might_hold_secret("\n".join(texts)):
             message = redact_text(message)
             for key in text_keys:
                 attributes[key] = redact_text(attributes[key])
-    if not text_keys:
+    else:
         message = redact_text(message)
     record.msg = message
     if record.exc_info or record.exc_text or record.stack_info:
         _redact_exception(record)
 
 
-def _extra_label(key: str) -> str | None:
-    """`sensitive_key_label(key)`, remembered for the next record (bounded)."""
-    label = sensitive_key_label(key)
-    if len(_EXTRA_LABELS) < _EXTRA_LABELS_SIZE:
-        _EXTRA_LABELS[key] = label
-    return label
+_ExtraPlan = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
+# The same few sets of `extra=` keys come back on every record: for each, which
+# keys are sensitive (with their marker) and which are walked. Bounded.
+_EXTRA_PLANS: Final[dict[tuple[str, ...], _ExtraPlan]] = {}
+_EXTRA_PLANS_SIZE: Final = 1024
+
+
+def _extra_plan(names: tuple[str, ...]) -> _ExtraPlan:
+    """Sort the attribute `names` after the standard ones into sensitive and other extras."""
+    sensitive: list[tuple[str, str]] = []
+    others: list[str] = []
+    for key in names:
+        if key in _STANDARD_ATTRIBUTES:
+            continue  # e.g. "message", set by another handler's formatter
+        label = sensitive_key_label(key)
+        if label is None:
+            others.append(key)
+        else:
+            sensitive.append((key, marker(label)))
+    plan = (tuple(sensitive), tuple(others))
+    if len(_EXTRA_PLANS) < _EXTRA_PLANS_SIZE:
+        _EXTRA_PLANS[names] = plan
+    return plan
 
 
 def _redact_exception(record: logging.LogRecord) -> None:

@@ -233,8 +233,8 @@ _MARKERS: Final[Mapping[str, str]] = {
 
 _CLEAN_TEXTS: Final[set[str]] = set()
 """Short texts already found clean. Log lines repeat header values, methods, paths and
-fixed messages; a set lookup answers those at once. Only clean text is kept."""
-_CLEAN_TEXT_MAX_LENGTH: Final = 200
+short fixed messages; a set lookup answers those at once. Only clean text is kept."""
+_CLEAN_TEXT_MAX_LENGTH: Final = 64
 _CLEAN_TEXTS_SIZE: Final = 2048
 
 
