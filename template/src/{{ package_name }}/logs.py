@@ -105,12 +105,13 @@ def _redact_record(record: logging.LogRecord) -> None:
             elif type(value) not in _SCALARS:
                 attributes[key] = redact_for_logging(value)
         if not text_keys:
-            message = redact_text(message)
+            if might_hold_secret(message):
+                message = redact_text(message)
         elif might_hold_secret("\n".join(texts)):
             message = redact_text(message)
             for key in text_keys:
                 attributes[key] = redact_text(attributes[key])
-    else:
+    elif might_hold_secret(message):
         message = redact_text(message)
     record.msg = message
     if record.exc_info or record.exc_text or record.stack_info:

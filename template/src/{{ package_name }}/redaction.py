@@ -160,9 +160,11 @@ _TOKEN_NEEDLES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("A", ("AKIA", "ASIA", "ABIA", "ACCA", "AIza")),
 )
 _GITHUB_PREFIXES: Final = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
-# Lowercase words every sensitive key holds (see _KEY_STEMS and _EXACT_KEYS).
+# Lowercase text every sensitive key holds (see _KEY_STEMS and _EXACT_KEYS; keys are
+# compared without separators, so "api key" parts may be split by any of them).
 _KEY_HINT: Final = re.compile(
-    "pass|pwd|secret|token|key|auth|cookie|session|credential|sig|dsn|database|connection|jwt|sid"
+    r"pass|pwd|secret|token|auth|cookie|session|credential|sig|dsn|jwt|sid"
+    r"|(?:api|access|private)[^a-z0-9]*key|database[^a-z0-9]*url|connection[^a-z0-9]*string"
 )
 
 _Replace = Callable[[re.Match[str]], str]
@@ -245,19 +247,6 @@ def might_hold_secret(text: str) -> bool:
     string joined from several parts, it is False for each part, so a caller may
     test a whole log record at once.
     """
-    if text in _CLEAN_TEXTS:
-        return False
-    if _may_match(text):
-        return True
-    if len(text) <= _CLEAN_TEXT_MAX_LENGTH:
-        if len(_CLEAN_TEXTS) >= _CLEAN_TEXTS_SIZE:
-            _CLEAN_TEXTS.clear()
-        _CLEAN_TEXTS.add(text)
-    return False
-
-
-def _may_match(text: str) -> bool:
-    """`might_hold_secret` without the cache."""
     if len(text) < 5:  # "pwd=x" is the shortest text any rule matches
         return False
     if len(text) >= _SHORTEST_TOKEN:
@@ -271,7 +260,11 @@ def _may_match(text: str) -> bool:
     lowered = text.lower()
     if "bearer" in lowered or "basic" in lowered:
         return True
-    return ("=" in text or ":" in text) and _has_key_hint(lowered) and _has_sensitive_pair(text)
+    return (
+        ("=" in text or ":" in text)
+        and _KEY_HINT.search(lowered) is not None
+        and _has_sensitive_pair(text)
+    )
 
 
 def _has_key_hint(lowered: str) -> bool:
@@ -292,9 +285,23 @@ def _has_sensitive_pair(text: str) -> bool:
     return False
 
 
+def _known_clean(text: str) -> bool:
+    """`not might_hold_secret(text)`, remembered for short texts (bounded)."""
+    short = len(text) <= _CLEAN_TEXT_MAX_LENGTH
+    if short and text in _CLEAN_TEXTS:
+        return True
+    if might_hold_secret(text):
+        return False
+    if short:
+        if len(_CLEAN_TEXTS) >= _CLEAN_TEXTS_SIZE:
+            _CLEAN_TEXTS.clear()
+        _CLEAN_TEXTS.add(text)
+    return True
+
+
 def redact_text(text: str) -> str:
     """Replace secret-shaped substrings of `text`; text with none comes back unchanged."""
-    if not might_hold_secret(text):
+    if _known_clean(text):
         return text
     lowered = text.lower()
     # Decided before any marker is inserted: markers hold words such as "password".
@@ -482,7 +489,7 @@ def _redact_mapping(
             result[key] = item
         else:
             result[key] = _redact(item, active, depth + 1, stringify=stringify)
-    if texts and might_hold_secret("\n".join(texts)):
+    if texts and not _known_clean("\n".join(texts)):
         result = {
             (redact_text(key) if isinstance(key, str) else key): (
                 redact_text(item) if type(item) is str else item
