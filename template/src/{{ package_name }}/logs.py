@@ -91,10 +91,12 @@ def _redact_record(record: logging.LogRecord) -> None:
     if len(attributes) > _PLAIN_RECORD_SIZE:
         # LogRecord.__init__ sets its attributes first, `extra=` fields come after.
         names = tuple(islice(attributes, _PLAIN_RECORD_SIZE, None))
-        sensitive, others = _EXTRA_PLANS.get(names) or _extra_plan(names)
+        sensitive, others, dropped = _EXTRA_PLANS.get(names) or _extra_plan(names)
         for key, replacement in sensitive:
             if attributes[key] is not None:
                 attributes[key] = replacement
+        for key in dropped:
+            del attributes[key]
         texts = [message]
         text_keys: list[str] = []
         for key in others:
@@ -118,7 +120,9 @@ def _redact_record(record: logging.LogRecord) -> None:
         _redact_exception(record)
 
 
-_ExtraPlan = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
+_ExtraPlan = tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]
+# uvicorn's colour template of the message it logs: a duplicate, not data.
+_DROPPED_EXTRAS: Final = frozenset({"color_message"})
 # The same few sets of `extra=` keys come back on every record: for each, which
 # keys are sensitive (with their marker) and which are walked. Bounded.
 _EXTRA_PLANS: Final[dict[tuple[str, ...], _ExtraPlan]] = {}
@@ -126,18 +130,19 @@ _EXTRA_PLANS_SIZE: Final = 1024
 
 
 def _extra_plan(names: tuple[str, ...]) -> _ExtraPlan:
-    """Sort the attribute `names` after the standard ones into sensitive and other extras."""
+    """Sort the attribute `names` after the standard ones: sensitive, other, dropped extras."""
     sensitive: list[tuple[str, str]] = []
     others: list[str] = []
+    dropped = tuple(key for key in names if key in _DROPPED_EXTRAS)
     for key in names:
-        if key in _STANDARD_ATTRIBUTES:
-            continue  # e.g. "message", set by another handler's formatter
+        if key in _STANDARD_ATTRIBUTES or key in _DROPPED_EXTRAS:
+            continue  # "message" is set by another handler's formatter, for example
         label = sensitive_key_label(key)
         if label is None:
             others.append(key)
         else:
             sensitive.append((key, marker(label)))
-    plan = (tuple(sensitive), tuple(others))
+    plan = (tuple(sensitive), tuple(others), dropped)
     if len(_EXTRA_PLANS) < _EXTRA_PLANS_SIZE:
         _EXTRA_PLANS[names] = plan
     return plan
