@@ -1,5 +1,7 @@
 """Maintainer sessions: each runs one kind of check against the locked environment."""
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "none"
@@ -54,3 +56,13 @@ def security(session: nox.Session) -> None:
         requirements,
         *session.posargs,
     )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmarks/bench_*.py; each prints its ratio to a baseline from the same run."""
+    scripts = sorted((Path(__file__).parent / "benchmarks").glob("bench_*.py"))
+    if not scripts:
+        session.error("no benchmarks/bench_*.py to run")
+    for script in scripts:  # each script accepts --quick for a short smoke run
+        session.run(*LOCKED, "python", str(script), *session.posargs)

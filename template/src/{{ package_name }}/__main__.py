@@ -3,13 +3,24 @@
 import uvicorn
 
 from .app import create_app
-from .settings import get_settings
+from .logs import UVICORN_LOG_CONFIG, configure_logging
+from .settings import ConfigurationError, get_settings
 
 
 def main() -> None:
-    """Start the server; a bad configuration stops here with a clear message."""
-    settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    """Start the server; a bad configuration stops here with one clear line on stderr."""
+    try:
+        settings = get_settings()
+    except ConfigurationError as error:
+        raise SystemExit(f"configuration error: {error}") from None
+    configure_logging(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=UVICORN_LOG_CONFIG,  # logging is configured above, with redaction
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

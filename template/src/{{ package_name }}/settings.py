@@ -1,27 +1,85 @@
-"""Configuration read from the environment and `.env`, validated once at start-up."""
+"""Configuration read from the environment and `.env`, validated once at start-up.
 
+Sources, highest priority first: the process environment, the `.env` file in the
+working directory, then one file per variable in the container secrets directory
+(`/run/secrets/database_url`), read only when that directory exists.
+
+A missing or invalid variable stops start-up with one line naming the variable and
+the rule it broke, never its value (`ConfigurationError`). Outside development the
+service refuses the placeholders of `.env.example` and `LOG_LEVEL=DEBUG`: debug
+output may carry request details that production logs must not keep.
+"""
+
+import importlib.util
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Final, Literal, cast
 
-from pydantic import SecretStr
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
-__all__ = ["Settings", "get_settings"]
+__all__ = [
+    "ENV_FILE",
+    "PLACEHOLDERS",
+    "SECRETS_DIR",
+    "ConfigurationError",
+    "Settings",
+    "get_settings",
+    "load_settings",
+]
+
+ENV_FILE: Final = Path(".env")
+SECRETS_DIR: Final = Path("/run/secrets")
+
+# Lowercase fragments of the placeholder secrets shipped in `.env.example`.
+PLACEHOLDERS: Final = ("change-me", "changeme", "change_me", "replace-me", "replaceme")
+
+# The rule each variable must follow, written for the person fixing the deployment.
+_RULES: Final[dict[str, str]] = {
+    "environment": "must be one of development, test, production",
+    "database_url": "must be a sqlite:/// or postgresql:// URL",
+    "host": "must be a host name or IP address without spaces",
+    "port": "must be a whole number from 1 to 65535",
+    "log_level": "must be one of DEBUG, INFO, WARNING, ERROR",
+    "log_format": "must be json or console",
+    "max_body_bytes": "must be a whole number greater than 0",
+    "session_ttl_seconds": "must be a whole number greater than 0",
+    "behind_tls": "must be true or false",
+}
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot start the service; the message is safe to print."""
 
 
 class Settings(BaseSettings):
     """Every knob the service reads; secrets are `SecretStr` so they never print."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
+    )
 
     environment: Literal["development", "test", "production"] = "production"
     database_url: SecretStr
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
-    max_body_bytes: int = 1_048_576
-    session_ttl_seconds: int = 3600
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    session_ttl_seconds: int = Field(default=3600, gt=0)
     behind_tls: bool = False
 
     @property
@@ -29,8 +87,123 @@ class Settings(BaseSettings):
         """Development unlocks API docs, console logs and DEBUG logging."""
         return self.environment == "development"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _log_format_follows_environment(cls, data: object) -> object:
+        """Unless LOG_FORMAT is set: console for people in development, JSON elsewhere."""
+        if not isinstance(data, dict):
+            return data
+        values = cast("dict[str, object]", data)
+        if values.get("log_format") is not None:
+            return values
+        development = str(values.get("environment", "")).strip().lower() == "development"
+        return {**values, "log_format": "console" if development else "json"}
+
+    @field_validator("environment", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        """Accept `Production` or `JSON`: the choice is clear whatever the case."""
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _uppercase(cls, value: object) -> object:
+        """Accept `info` as well as `INFO`."""
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        """A URL the installed drivers can open; placeholders only in development."""
+        url = value.get_secret_value()
+        if any(character.isspace() for character in url):
+            raise ValueError("must not contain spaces or line breaks")
+        if url.startswith("sqlite:///"):
+            if url == "sqlite:///":
+                raise ValueError("must name a database file after sqlite:/// (or :memory:)")
+        elif url.startswith("postgresql://"):
+            if importlib.util.find_spec("psycopg") is None:
+                raise ValueError(
+                    "uses postgresql:// but psycopg is not installed "
+                    "(this project was generated for sqlite)"
+                )
+        else:
+            raise ValueError(_RULES["database_url"])
+        if info.data.get("environment") != "development" and _holds_placeholder(url):
+            raise ValueError(
+                "still holds the placeholder password from .env.example; set a real one "
+                "(placeholders are accepted only when ENVIRONMENT=development)"
+            )
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _plain_host(cls, value: str) -> str:
+        """A bind address: not empty, no spaces."""
+        if not value or any(character.isspace() for character in value):
+            raise ValueError(_RULES["host"])
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _debug_only_in_development(cls, value: str, info: ValidationInfo) -> str:
+        """DEBUG output is for a developer's machine, never for shared logs."""
+        if value == "DEBUG" and info.data.get("environment") != "development":
+            raise ValueError("may be DEBUG only when ENVIRONMENT=development; use INFO or higher")
+        return value
+
+
+def _holds_placeholder(url: str) -> bool:
+    """True if `url` (its password included) holds a `.env.example` placeholder."""
+    lowered = url.lower()
+    return any(placeholder in lowered for placeholder in PLACEHOLDERS)
+
+
+def load_settings(
+    *, env_file: Path | None = ENV_FILE, secrets_dir: Path | None = SECRETS_DIR
+) -> Settings:
+    """Read and validate the settings, or raise `ConfigurationError` with one safe line.
+
+    `secrets_dir` is used only if it is a directory, so a machine without
+    `/run/secrets` neither warns nor fails.
+    """
+    secrets = secrets_dir if secrets_dir is not None and secrets_dir.is_dir() else None
+    try:
+        return Settings(_env_file=env_file, _secrets_dir=secrets)  # pyright: ignore[reportCallIssue] - required values come from the sources, not arguments
+    except ValidationError as error:
+        raise ConfigurationError(_describe_errors(error)) from None
+    except SourceError:
+        raise ConfigurationError(
+            "the settings sources could not be parsed (check .env and the secrets directory)"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{env_file} is not valid UTF-8") from None
+    except OSError as error:
+        raise ConfigurationError(
+            f"a settings source could not be read: {error.strerror or type(error).__name__}"
+        ) from None
+
+
+def _describe_errors(error: ValidationError) -> str:
+    """One line naming each bad variable and its rule; input values are never included."""
+    problems: list[str] = []
+    for detail in error.errors(include_input=False, include_url=False, include_context=False):
+        field = str(detail["loc"][0]) if detail["loc"] else ""
+        name = field.upper() or "configuration"
+        if detail["type"] == "missing":
+            problems.append(f"{name} is required (set it in the environment or .env)")
+        elif detail["type"] == "value_error":
+            problems.append(f"{name} {detail['msg'].removeprefix('Value error, ')}")
+        else:
+            problems.append(f"{name} {_RULES.get(field, 'is invalid')}")
+    return "; ".join(dict.fromkeys(problems))
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Build the settings on first use, never at import time."""
-    return Settings()  # pyright: ignore[reportCallIssue] - values come from the environment
+    """The settings, built on first use and never at import time.
+
+    Raises `ConfigurationError`; a failed attempt is not cached, so a fixed
+    environment is read on the next call.
+    """
+    return load_settings()
