@@ -1,7 +1,5 @@
 """Maintainer sessions: each runs one kind of check against the locked environment."""
 
-from pathlib import Path
-
 import nox
 
 nox.options.default_venv_backend = "none"
@@ -55,10 +53,3 @@ def security(session: nox.Session) -> None:
         requirements,
         *session.posargs,
     )
-
-
-@nox.session
-def bench(session: nox.Session) -> None:
-    """Run every benchmarks/bench_*.py; each prints its ratios against its target."""
-    for script in sorted(Path("benchmarks").glob("bench_*.py")):
-        session.run(*LOCKED, "python", str(script), *session.posargs)

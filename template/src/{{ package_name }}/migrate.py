@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from typing import LiteralString, cast
 
 from pydantic import SecretStr
@@ -26,6 +27,7 @@ __all__ = ["Migration", "MigrationError", "apply_migrations", "load_migrations",
 
 _FILE_NAME = re.compile(r"(?P<version>\d{4})_[a-z0-9_]+\.sql")
 _LOCK_KEY = 0x6D6967726174  # any constant: one migrator at a time per PostgreSQL database
+_SECRETS_DIR = Path("/run/secrets")  # where containers mount secrets, one file per variable
 
 
 class MigrationError(RuntimeError):
@@ -43,9 +45,15 @@ class Migration:
 
 
 class MigrationSettings(BaseSettings):
-    """Where to migrate: the owner URL, or the service's URL on SQLite."""
+    """Where to migrate: the owner URL, or the service's URL on SQLite.
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    Read like the service's settings: the environment, `.env`, then one file per
+    variable in the container secrets directory (`/run/secrets/migration_database_url`).
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+    )
 
     migration_database_url: SecretStr | None = None
     database_url: SecretStr | None = None
@@ -139,8 +147,10 @@ def migrate_command(args: Sequence[str]) -> int:
     if args:
         print("usage: python -m <package> migrate   (takes no arguments)", file=sys.stderr)
         return 2
+    secrets_dir = _SECRETS_DIR if _SECRETS_DIR.is_dir() else None
     try:
-        database = open_database(MigrationSettings().url(), create=True)
+        settings = MigrationSettings(_secrets_dir=secrets_dir)  # pyright: ignore[reportCallIssue] - a BaseSettings option pyright cannot see
+        database = open_database(settings.url(), create=True)
         applied = apply_migrations(database)
     except (DatabaseUrlError, MigrationError) as error:
         print(f"migrate: {error}", file=sys.stderr)
