@@ -1,14 +1,22 @@
-"""`python -m <package>`: serve the app with uvicorn using the validated settings."""
+"""`python -m <package>`: serve the app with uvicorn using the validated settings.
+
+`python -m <package> migrate` applies the SQL migrations instead and exits.
+"""
+
+import sys
 
 import uvicorn
 
 from .app import create_app
 from .logs import UVICORN_LOG_CONFIG, configure_logging
+from .migrate import migrate_command
 from .settings import ConfigurationError, get_settings
 
 
 def main() -> None:
     """Start the server; a bad configuration stops here with one clear line on stderr."""
+    if sys.argv[1:2] == ["migrate"]:
+        raise SystemExit(migrate_command(sys.argv[2:]))
     try:
         settings = get_settings()
     except ConfigurationError as error:

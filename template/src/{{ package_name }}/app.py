@@ -1,25 +1,59 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: routes, middleware and error handlers in one place."""
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
+from . import auth, health, notes
+from .db import open_database
+from .errors import http_exception_handler, validation_exception_handler
+from .middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+    UnhandledErrorMiddleware,
+)
 from .settings import Settings, get_settings
 
 __all__ = ["create_app"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app from `settings` (or the environment), so tests can pass their own."""
+    """Build the app from `settings` (or the environment), so tests can pass their own.
+
+    Nothing connects here: the lifespan opens the database when the server starts.
+    """
     settings = settings or get_settings()
-    development = settings.environment == "development"
+    development = settings.is_development
+    database_url = settings.database_url.get_secret_value()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncGenerator[dict[str, Any], None]:
+        yield {"database": open_database(database_url)}
+
     app = FastAPI(
         docs_url="/docs" if development else None,
         redoc_url=None,
         openapi_url="/openapi.json" if development else None,
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            RequestValidationError: validation_exception_handler,
+        },
     )
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:  # pyright: ignore[reportUnusedFunction] - registered by the decorator
-        """Liveness: the process answers; no dependency is checked."""
-        return {"status": "ok"}
-
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(notes.router)
+    # Added innermost first: a request passes RequestId, SecurityHeaders,
+    # UnhandledError, then BodySizeLimit, so even a 500 or 413 carries the headers.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)
+    docs = frozenset({"/docs", "/docs/oauth2-redirect"}) if development else frozenset[str]()
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls, docs_paths=docs)
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,0 +1,49 @@
+"""Error bodies: a stable `error` code and the request id, never input or internals."""
+
+import re
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from .request_context import request_id_var
+
+__all__ = ["error_body", "http_exception_handler", "validation_exception_handler"]
+
+_LOC_TEXT_LIMIT = 64
+_ERROR_CODE = re.compile(r"[a-z]+(?:_[a-z]+)*")
+
+
+def error_body(error: str) -> dict[str, Any]:
+    """The shape every error response shares."""
+    return {"error": error, "request_id": request_id_var.get()}
+
+
+async def http_exception_handler(request: Request, exc: HTTPException) -> JSONResponse:
+    """Our own codes pass through (`not_found`); framework phrases become codes too."""
+    code = str(exc.detail)  # FastAPI's HTTPException allows any detail, not only str
+    if not _ERROR_CODE.fullmatch(code):
+        code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    return JSONResponse(error_body(code), exc.status_code, headers=exc.headers)
+
+
+async def validation_exception_handler(
+    request: Request, exc: RequestValidationError
+) -> JSONResponse:
+    """422 naming each bad field and why, without echoing what was sent."""
+    fields = [
+        {"loc": _location(error), "msg": str(error["msg"]), "type": str(error["type"])}
+        for error in exc.errors()
+    ]
+    return JSONResponse({**error_body("validation_error"), "fields": fields}, 422)
+
+
+def _location(error: Any) -> list[str | int]:
+    """Where the error is; an unexpected key's own name is dropped (it is input too)."""
+    location = list(error["loc"])
+    if error["type"] == "extra_forbidden":
+        location = location[:-1]
+    return [part if isinstance(part, int) else str(part)[:_LOC_TEXT_LIMIT] for part in location]

@@ -1,0 +1,205 @@
+"""Pure ASGI middleware: request ids, security headers, body limits, generic 500s.
+
+Plain ASGI (not BaseHTTPMiddleware) keeps each layer to a few attribute
+lookups per request; see benchmarks/bench_http.py for what they cost.
+"""
+
+import logging
+import re
+import secrets
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .request_context import request_id_var
+
+__all__ = [
+    "BodySizeLimitMiddleware",
+    "RequestIdMiddleware",
+    "RequestTooLargeError",
+    "SecurityHeadersMiddleware",
+    "UnhandledErrorMiddleware",
+]
+
+_logger = logging.getLogger(__name__)
+
+_REQUEST_ID_HEADER_BYTES = b"x-request-id"
+_WELL_FORMED_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+# Swagger UI (development only) loads its script and styles from jsDelivr.
+_DOCS_CSP = (
+    b"default-src 'none'; frame-ancestors 'none'; connect-src 'self'; "
+    b"img-src 'self' data: https://fastapi.tiangolo.com; "
+    b"script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src https://cdn.jsdelivr.net"
+)
+_HSTS = b"max-age=63072000; includeSubDomains"
+
+
+class RequestIdMiddleware:
+    """Give every request an id: a well-formed incoming X-Request-ID, else a new one.
+
+    The id goes into `request_id_var` (log records read it) and back out on the
+    response, so a client's report and the server's logs can be matched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or secrets.token_hex(16)
+        header = (_REQUEST_ID_HEADER_BYTES, request_id.encode("ascii"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    """Add the browser-hardening headers to every response that lacks them."""
+
+    def __init__(
+        self, app: ASGIApp, *, hsts: bool, docs_paths: frozenset[str] = frozenset()
+    ) -> None:
+        self.app = app
+        self.docs_paths = docs_paths
+        common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cache-control", b"no-store"),
+        ]
+        if hsts:
+            common.append((b"strict-transport-security", _HSTS))
+        self.api_headers = [(b"content-security-policy", _API_CSP), *common]
+        self.docs_headers = [(b"content-security-policy", _DOCS_CSP), *common]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = self.docs_headers if scope["path"] in self.docs_paths else self.api_headers
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [header for header in wanted if header[0] not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class RequestTooLargeError(HTTPException):
+    """The request body passed the configured limit (status 413)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request_too_large")
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over `max_bytes` with 413.
+
+    A declared Content-Length over the limit is refused before the app runs;
+    a chunked body is counted as it arrives and refused once it passes.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await _error_response(413, "request_too_large")(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestTooLargeError
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except RequestTooLargeError:
+            if started:
+                raise
+            await _error_response(413, "request_too_large")(scope, receive, send)
+
+
+class UnhandledErrorMiddleware:
+    """Answer any unhandled exception with a generic 500 and log the real error.
+
+    The body is only `{"error": "internal_error", "request_id": ...}`: no stack
+    trace, SQL or path reaches the client, and the request id finds the log.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            _logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if not started:
+                await _error_response(500, "internal_error")(scope, receive, send)
+
+
+def _error_response(status_code: int, error: str) -> JSONResponse:
+    return JSONResponse({"error": error, "request_id": request_id_var.get()}, status_code)
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == _REQUEST_ID_HEADER_BYTES:
+            if _WELL_FORMED_REQUEST_ID.fullmatch(value):
+                return value.decode("ascii")
+            return None
+    return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
