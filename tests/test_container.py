@@ -143,7 +143,6 @@ class TestDockerfile:
             "README.md",
             "LICENSE",
             "src/",
-            "migrations/",
             "container/build-requirements.txt",
         }
         assert {"**/.env", "**/.env.*"} <= set(lines)
@@ -296,7 +295,8 @@ class TestCompose:
         with tempfile.TemporaryDirectory() as tmp:
             secret = Path(tmp) / "app_db_password"
             script = sql.replace("/run/secrets/app_db_password", str(secret))
-            script = script.replace(" app ", f" {role} ").replace("'app'", f"'{role}'")
+            script = script.replace(" acme_orders_app ", f" {role} ")
+            script = script.replace("'acme_orders_app'", f"'{role}'")
             assert role in script
             check = (
                 "SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, "
@@ -504,7 +504,9 @@ def free_port() -> int:
 def service_env(image: Built, port: int) -> dict[str, str]:
     """What a deployment would pass; postgresql gets a URL it need not reach for /healthz."""
     if image.database == "postgresql":
-        url = os.environ.get("TEST_DATABASE_URL", "postgresql://app@127.0.0.1:5432/app")
+        url = os.environ.get(
+            "TEST_DATABASE_URL", "postgresql://acme_orders_app@127.0.0.1:5432/acme_orders"
+        )
     else:
         url = "sqlite:///data/service.sqlite3"
     return {"HOST": "127.0.0.1", "PORT": str(port), "DATABASE_URL": url, "ENVIRONMENT": "test"}
@@ -607,7 +609,7 @@ class TestImage:
         """The service cannot change /app, its virtualenv or its package; /app/data is its own."""
         script = (
             "import json, pathlib, tempfile, PKG\n"
-            "dirs = ['/app', '/app/venv', '/app/venv/bin', '/app/migrations', '/etc', '/usr',\n"
+            "dirs = ['/app', '/app/venv', '/app/venv/bin', '/etc', '/usr',\n"
             "        str(pathlib.Path(PKG.__file__).parent), '/app/data']\n"
             "result = {}\n"
             "for d in dirs:\n"
