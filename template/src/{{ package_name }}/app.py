@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database_url = settings.database_url.get_secret_value()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncGenerator[dict[str, Any], None]:
+    async def lifespan(_: FastAPI) -> AsyncGenerator[dict[str, Any]]:
         yield {"database": open_database(database_url)}
 
     app = FastAPI(

@@ -193,7 +193,7 @@ class Database:
         self._begin = begin
 
     @contextmanager
-    def transaction(self) -> Generator[Connection, None, None]:
+    def transaction(self) -> Generator[Connection]:
         """Yield a connection; commit if the block succeeds, roll back if it raises."""
         with self._begin() as connection:
             yield connection
