@@ -12,13 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import copier
+import locking
 import pytest
 import yaml
 
@@ -217,30 +217,7 @@ def append_line(path: Path, line: str) -> None:
 
 def relock(template: Path, python_version: str = "3.12", database: str = "sqlite") -> Path:
     """Regenerate one includes/locks file from the template's HEAD, as `nox -s relock` does."""
-    placeholder = "lock-placeholder-service"
-    lock = template / "includes" / "locks" / f"py{python_version}-{database}.lock"
-    with tempfile.TemporaryDirectory(prefix="upd-relock-") as tmp:
-        dst = Path(tmp) / "project"
-        copier.run_copy(
-            str(template),
-            dst,
-            data={
-                "project_name": placeholder,
-                "author_email": "maintainers@example.org",
-                "python_version": python_version,
-                "database": database,
-            },
-            vcs_ref="HEAD",
-            defaults=True,
-            exclude=["uv.lock"],
-            unsafe=False,
-            quiet=True,
-        )
-        (dst / "uv.lock").write_text(lock.read_text().replace("{{ project_slug }}", placeholder))
-        run(dst, "uv", "lock", env=uv_env())
-        text = (dst / "uv.lock").read_text()
-    lock.write_text(text.replace(f'"{placeholder}"', '"{{ project_slug }}"'))
-    return lock
+    return locking.relock(template, python_version, database)
 
 
 def locked_versions(lock_text: str) -> dict[str, str]:
