@@ -74,9 +74,14 @@ def bandit_findings(project: RenderedProject) -> str:
 
 
 def secrets_findings(project: RenderedProject) -> str:
-    """detect-secrets over the tracked tree must find nothing beyond the baseline."""
-    result = run(
-        [tool("detect-secrets"), "scan", "--exclude-files", r"^uv\.lock$"], cwd=project.path
+    """The project's own detect-secrets over the tracked tree finds nothing new.
+
+    It runs from the rendered project's locked environment: the maintainers'
+    environment also holds checkov, whose bc-detect-secrets fork installs over
+    the same `detect_secrets` module and reports differently.
+    """
+    result = project.run(
+        "uv", "run", "--locked", "detect-secrets", "scan", "--exclude-files", r"^uv\.lock$"
     )
     found = json.loads(result.stdout)["results"]
     baseline_path = project.path / ".secrets.baseline"
