@@ -129,7 +129,7 @@ class BodySizeLimitMiddleware:
             await _error_response(413, "request_too_large")(scope, receive, send)
             return
         received = 0
-        started = False
+        tracked = _StartTracker(send)
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -140,15 +140,10 @@ class BodySizeLimitMiddleware:
                     raise RequestTooLargeError
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, tracked)
         except RequestTooLargeError:
-            if started:
+            if tracked.started:
                 raise
             await _error_response(413, "request_too_large")(scope, receive, send)
 
@@ -167,19 +162,31 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = _StartTracker(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception:
             _logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            if not started:
+            if not tracked.started:
                 await _error_response(500, "internal_error")(scope, receive, send)
+
+
+class _StartTracker:
+    """Pass messages to `send`, remembering whether the response has started.
+
+    Once headers are out, an error can no longer become a clean error response.
+    """
+
+    __slots__ = ("_send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
 
 
 def _error_response(status_code: int, error: str) -> JSONResponse:
