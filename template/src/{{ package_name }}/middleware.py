@@ -129,7 +129,7 @@ class BodySizeLimitMiddleware:
             await _error_response(413, "request_too_large")(scope, receive, send)
             return
         received = 0
-        tracked = _StartTracker(send)
+        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -140,10 +140,15 @@ class BodySizeLimitMiddleware:
                     raise RequestTooLargeError
             return message
 
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counting_receive, tracked)
+            await self.app(scope, counting_receive, tracking_send)
         except RequestTooLargeError:
-            if tracked.started:
+            if started:
                 raise
             await _error_response(413, "request_too_large")(scope, receive, send)
 
@@ -162,31 +167,19 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        tracked = _StartTracker(send)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, tracking_send)
         except Exception:
             _logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            if not tracked.started:
+            if not started:
                 await _error_response(500, "internal_error")(scope, receive, send)
-
-
-class _StartTracker:
-    """Pass messages to `send`, remembering whether the response has started.
-
-    Once headers are out, an error can no longer become a clean error response.
-    """
-
-    __slots__ = ("_send", "started")
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self.started = False
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-        await self._send(message)
 
 
 def _error_response(status_code: int, error: str) -> JSONResponse:
