@@ -169,6 +169,8 @@ class UnhandledErrorMiddleware:
             return
         started = False
 
+        # A closure like BodySizeLimitMiddleware's, not a shared callable object: it runs
+        # for every ASGI message, and an instance's __call__ cost /healthz about 7%.
         async def tracking_send(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
