@@ -48,7 +48,7 @@ def relock(session: nox.Session) -> None:
     """Regenerate includes/locks/ for every python_version x database (pass --upgrade to bump)."""
     import logging
 
-    from locking import relock as relock_one
+    from helpers import relock as relock_one  # imports Copier: only when relocking
 
     logging.getLogger("plumbum").setLevel(logging.WARNING)
     for python_version, database in LOCK_KEYS:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,14 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from combinations import BASE_ANSWERS, ROOT
-from rendering import project_env
-
-COPIER = str(Path(sys.executable).parent / "copier")
-
-
-def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+from combinations import BASE_ANSWERS
+from helpers import COPIER, ROOT, git, run
 
 
 def one_file_template(where: Path) -> Path:
@@ -34,9 +27,9 @@ def one_file_template(where: Path) -> Path:
     where.mkdir()
     (where / "copier.yml").write_text("project_name:\n  type: str\n")
     (where / "README.md.jinja").write_text("# {{ project_name }}\n")
-    _git("init", "-q", cwd=where)
-    _git("add", "-A", cwd=where)
-    _git("-c", "user.name=b", "-c", "user.email=b@example.org", "commit", "-qm", "t", cwd=where)
+    git(where, "init", "-q")
+    git(where, "add", "-A")
+    git(where, "-c", "user.name=b", "-c", "user.email=b@example.org", "commit", "-qm", "t")
     return where
 
 
@@ -44,20 +37,16 @@ def copy_seconds(template: Path, dst: Path) -> float:
     """Wall time of one `copier copy --defaults` through the CLI."""
     data = [arg for k, v in BASE_ANSWERS.items() for arg in ("--data", f"{k}={v}")]
     start = time.perf_counter()
-    subprocess.run(
-        [
-            COPIER,
-            "copy",
-            "--quiet",
-            "--vcs-ref=HEAD",
-            "--defaults",
-            *data,
-            str(template),
-            str(dst),
-        ],
-        check=True,
-        capture_output=True,
-        env=project_env(),
+    run(
+        template.parent,
+        COPIER,
+        "copy",
+        "--quiet",
+        "--vcs-ref=HEAD",
+        "--defaults",
+        *data,
+        str(template),
+        str(dst),
     )
     return time.perf_counter() - start
 
@@ -81,21 +70,14 @@ def main() -> None:
         print(f"  this template     : {ours_median:.3f} s")
         print(f"  ratio             : {ours_median / base_median:.2f}x (target <= 1.30x)")
 
-        env = project_env()
         warm = scratch / "warm"
         copy_seconds(ROOT, warm)  # warm the uv cache with this project's lock
-        subprocess.run(["uv", "sync", "--locked", "-q"], cwd=warm, check=True, env=env)
+        run(warm, "uv", "sync", "--locked", "-q")
         start = time.perf_counter()
         project = scratch / "timed"
         copy_seconds(ROOT, project)
-        subprocess.run(["uv", "sync", "--locked", "-q"], cwd=project, check=True, env=env)
-        subprocess.run(
-            ["uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"],
-            cwd=project,
-            check=True,
-            env=env,
-            capture_output=True,
-        )
+        run(project, "uv", "sync", "--locked", "-q")
+        run(project, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
         total = time.perf_counter() - start
         print(
             f"copy -> uv sync --locked -> pytest (warm uv cache): {total:.1f} s (target <= 30 s)"

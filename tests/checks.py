@@ -7,22 +7,10 @@ what the tool reported.
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from combinations import ROOT
-from rendering import RenderedProject, run
-
-
-def tool(name: str) -> str:
-    """A scanner from the maintainers' locked environment (next to this Python)."""
-    found = shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None:
-        raise AssertionError(f"{name} is not installed: run `uv sync --locked` in {ROOT}")
-    return found
+from helpers import ROOT, RenderedProject, lock_path, tool
 
 
 def stale_lock_findings(project: RenderedProject) -> str:
@@ -30,9 +18,9 @@ def stale_lock_findings(project: RenderedProject) -> str:
     result = project.run("uv", "lock", "--locked", check=False)
     if result.returncode == 0:
         return ""
-    key = f"py{project.answers['python_version']}-{project.answers['database']}"
+    lock = lock_path(project.answers["python_version"], project.answers["database"])
     return (
-        f"includes/locks/{key}.lock is stale for the rendered pyproject.toml: "
+        f"{lock.relative_to(ROOT)} is stale for the rendered pyproject.toml: "
         f"run `uv run --locked nox -s relock` and commit the result.\n{result.stderr[-2000:]}"
     )
 
@@ -94,42 +82,36 @@ def secrets_findings(project: RenderedProject) -> str:
 
 
 def workflow_findings(project: RenderedProject) -> str:
-    """GitHub workflows: zizmor (offline, every severity) and the workflow schema."""
+    """GitHub workflows: zizmor (offline, pedantic, every severity) and the workflow schema."""
     workflows = sorted((project.path / ".github" / "workflows").glob("*.yml"))
     if not workflows:
         return "no workflow files rendered for ci=github"
-    zizmor = run(
-        [
-            tool("zizmor"),
-            "--offline",
-            "--no-progress",
-            "--min-severity",
-            "unknown",
-            "--min-confidence",
-            "unknown",
-            ".github/workflows",
-        ],
-        cwd=project.path,
+    problems = []
+    zizmor = project.run(
+        tool("zizmor"),
+        "--offline",
+        "--no-progress",
+        "--persona",
+        "pedantic",
+        "--min-severity",
+        "unknown",
+        "--min-confidence",
+        "unknown",
+        ".github/workflows",
         check=False,
     )
-    schema = run(
-        [
-            tool("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *map(str, workflows),
-        ],
-        cwd=project.path,
+    if zizmor.returncode != 0 or "No findings" not in zizmor.stdout + zizmor.stderr:
+        problems.append(f"zizmor: {zizmor.stdout}{zizmor.stderr}")
+    schema = project.run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *map(str, workflows),
         check=False,
     )
-    return "\n".join(
-        out
-        for code, out in (
-            (zizmor.returncode, zizmor.stdout + zizmor.stderr),
-            (schema.returncode, schema.stdout + schema.stderr),
-        )
-        if code != 0
-    )
+    if schema.returncode != 0:
+        problems.append(f"workflow schema: {schema.stdout}{schema.stderr}")
+    return "\n".join(problems)
 
 
 SCHEMAS = {
@@ -143,19 +125,15 @@ SCHEMAS = {
 def config_schema_findings(project: RenderedProject) -> str:
     """Each rendered tool config validates against its published schema (or checker)."""
     problems = []
-    pre_commit = run(
-        [tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"],
-        cwd=project.path,
-        check=False,
+    pre_commit = project.run(
+        tool("pre-commit"), "validate-config", ".pre-commit-config.yaml", check=False
     )
     if pre_commit.returncode != 0:
         problems.append(f".pre-commit-config.yaml: {pre_commit.stdout}{pre_commit.stderr}")
     for relative, schema in SCHEMAS.items():
         if (project.path / relative).exists():
-            result = run(
-                [tool("check-jsonschema"), "--builtin-schema", schema, relative],
-                cwd=project.path,
-                check=False,
+            result = project.run(
+                tool("check-jsonschema"), "--builtin-schema", schema, relative, check=False
             )
             if result.returncode != 0:
                 problems.append(f"{relative}: {result.stdout}{result.stderr}")
@@ -173,33 +151,40 @@ def json_documents(text: str) -> Iterator[list[dict[str, Any]]]:
 
 
 def container_findings(project: RenderedProject) -> str:
-    """hadolint on the Dockerfile; checkov (dockerfile, github_actions) with nothing skipped."""
+    """hadolint on the Dockerfile; checkov (dockerfile, github_actions) with nothing skipped.
+
+    Each framework that has files to scan must report, pass some checks, and
+    fail and skip none: a framework that silently scanned nothing is a finding.
+    """
     problems = []
-    hadolint = run([tool("hadolint"), "Dockerfile"], cwd=project.path, check=False)
+    hadolint = project.run(tool("hadolint"), "Dockerfile", check=False)
     if hadolint.returncode != 0 or hadolint.stdout.strip():
         problems.append(f"hadolint: {hadolint.stdout}{hadolint.stderr}")
-    checkov = run(
-        [
-            tool("checkov"),
-            "--skip-download",
-            "--quiet",
-            "--output",
-            "json",
-            "--framework",
-            "dockerfile",
-            "github_actions",
-            "--directory",
-            ".",
-        ],
-        cwd=project.path,
+    checkov = project.run(
+        tool("checkov"),
+        "--skip-download",
+        "--quiet",
+        "--output",
+        "json",
+        "--framework",
+        "dockerfile",
+        "github_actions",
+        "--directory",
+        ".",
         check=False,
     )
-    for report in (r for document in json_documents(checkov.stdout) for r in document):
+    expected = {"dockerfile"}
+    if (project.path / ".github" / "workflows").is_dir():
+        expected.add("github_actions")
+    reports = [r for document in json_documents(checkov.stdout) for r in document]
+    if missing := expected - {r.get("check_type") for r in reports}:
+        problems.append(f"checkov reported nothing for {sorted(missing)}")
+    for report in reports:
         summary = report.get("summary", {})
-        if summary.get("failed") or summary.get("skipped"):
+        if summary.get("failed") or summary.get("skipped") or not summary.get("passed"):
             failed = report["results"].get("failed_checks", [])
             problems.append(
-                f"checkov {report['check_type']}: "
+                f"checkov {report['check_type']}: {summary}: "
                 + ", ".join(f"{c['check_id']} {c['file_path']}" for c in failed)
             )
     if checkov.returncode != 0 and not problems:

@@ -8,10 +8,7 @@ checks on; the slow tier checks the rest.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parents[1]
 
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 DATABASES = ("sqlite", "postgresql")
@@ -30,11 +27,6 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "dependency_updates": ("renovate", "dependabot", "none"),
     "license": ("MIT", "Apache-2.0", "Proprietary"),
 }
-
-
-def lock_path(python_version: str, database: str) -> Path:
-    """Where the template keeps the lock for one python_version x database."""
-    return ROOT / "includes" / "locks" / f"py{python_version}-{database}.lock"
 
 
 def _combo(py: str, db: str, docker: bool, ci: str, deps: str, lic: str) -> dict[str, Any]:

@@ -9,40 +9,31 @@ once it is withdrawn.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import copier
 import pytest
-from combinations import BASE_ANSWERS, ROOT
+from helpers import render, run
 from osv_fixture_server import Advisory, OsvFixtureServer
 
 AUDITED_PACKAGE = "uvicorn"  # a runtime dependency of every combination
 ADVISORY_ID = "GHSA-fixt-ure0-0001"
 
 
-def _env() -> dict[str, str]:
-    """The caller's environment for the rendered project's uv, minus the maintainers' venv."""
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    env.setdefault("UV_PYTHON_DOWNLOADS", "never")
-    return env
+# The fixture server is local: no proxy may stand between the audit tools and it.
+LOCAL = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=600, check=False
-    )
+    return run(cwd, *args, env=LOCAL, timeout=600, check=False)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default project, rendered from HEAD and synced from its lock."""
-    dst = tmp_path_factory.mktemp("audit") / "project"
-    copier.run_copy(str(ROOT), dst, data=BASE_ANSWERS, defaults=True, vcs_ref="HEAD", quiet=True)
+    dst = render(tmp_path_factory.mktemp("audit") / "project", commit=False).path
     synced = _run(["uv", "sync", "--locked", "--quiet"], dst)
     assert synced.returncode == 0, f"uv sync --locked failed:\n{synced.stderr}"
     return dst

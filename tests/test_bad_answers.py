@@ -11,14 +11,12 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
+from combinations import BASE_ANSWERS
+from helpers import COPIER, ROOT, macro, render, run, validator
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from jinja2 import FileSystemLoader
-from jinja2.sandbox import SandboxedEnvironment
-from update_helpers import ANSWERS, COPIER, ROOT, isolate_git, run, uv_env
 
 BAD_ANSWERS = [
     pytest.param("project_name", "", "must be 1 to 64 characters", id="empty-name"),
@@ -44,11 +42,6 @@ BAD_CHOICES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
-    isolate_git(monkeypatch, tmp_path_factory.mktemp("git-home"))
-
-
 def _copy(*args: str, cwd: Path) -> tuple[int, str]:
     """`copier copy --defaults` of this template via the CLI, with no terminal at all."""
     result = run(
@@ -60,7 +53,7 @@ def _copy(*args: str, cwd: Path) -> tuple[int, str]:
         "HEAD",
         "--defaults",
         *args,
-        env=uv_env() | {"CI": "true"},
+        env={"CI": "true"},
         check=False,
     )
     return result.returncode, result.stderr
@@ -77,7 +70,9 @@ def test_bad_data_answer_stops_before_writing(
     """A bad --data answer fails naming the question and the rule; nothing is created."""
     dst = tmp_path / "service"
 
-    code, stderr = _copy(*_data({**ANSWERS, question: value}), str(ROOT), str(dst), cwd=tmp_path)
+    code, stderr = _copy(
+        *_data({**BASE_ANSWERS, question: value}), str(ROOT), str(dst), cwd=tmp_path
+    )
 
     assert code != 0
     assert f"Validation error for question '{question}'" in stderr
@@ -92,7 +87,7 @@ def test_bad_choice_stops_before_writing(
     """A value outside a question's choices fails naming the question; nothing is created."""
     dst = tmp_path / "service"
 
-    code, stderr = _copy(*_data({**ANSWERS, **answers}), str(ROOT), str(dst), cwd=tmp_path)
+    code, stderr = _copy(*_data({**BASE_ANSWERS, **answers}), str(ROOT), str(dst), cwd=tmp_path)
 
     assert code != 0
     assert f"Invalid choice for '{question}'" in stderr
@@ -109,7 +104,7 @@ def test_bad_data_file_answer_leaves_empty_destination_empty(
 ) -> None:
     """A bad answer in --data-file fails the same way; an existing empty target stays empty."""
     answers_file = tmp_path / "answers.yml"
-    answers_file.write_text(yaml.safe_dump({**ANSWERS, question: value}))
+    answers_file.write_text(yaml.safe_dump({**BASE_ANSWERS, question: value}))
     dst = tmp_path / "service"
     dst.mkdir()
 
@@ -128,7 +123,7 @@ def test_copy_into_existing_project_never_overwrites_silently(tmp_path: Path) ->
     (dst / "README.md").write_text("# The user's own README\n")
     (dst / "pyproject.toml").write_text('[project]\nname = "mine"\n')
 
-    code, stderr = _copy(*_data(ANSWERS), str(ROOT), str(dst), cwd=tmp_path)
+    code, stderr = _copy(*_data(BASE_ANSWERS), str(ROOT), str(dst), cwd=tmp_path)
 
     assert code != 0
     assert "--overwrite" in stderr
@@ -137,23 +132,6 @@ def test_copy_into_existing_project_never_overwrites_silently(tmp_path: Path) ->
 
 
 # --- Derived defaults: valid by construction, for any valid project_name ---------------
-
-
-# Copier's own environment: sandboxed, its default extension (the Ansible filters
-# that give regex_search / regex_replace), the template root as loader; Copier's
-# default envops leave block trimming off, as here. test_defaults_match_copier
-# checks this stand-in against real renders.
-JINJA = SandboxedEnvironment(
-    loader=FileSystemLoader(str(ROOT)),
-    extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
-    keep_trailing_newline=True,
-)
-
-
-def _macro(name: str, value: str) -> str:
-    """Call one macro of includes/validators.jinja as copier.yml does."""
-    source = f"{{% from 'includes/validators.jinja' import {name} %}}{{{{ {name}(value) }}}}"
-    return JINJA.from_string(source).render(value=value)
 
 
 NAME_CHARACTERS = st.one_of(
@@ -177,32 +155,22 @@ NAME_CHARACTERS = st.one_of(
 @example(project_name="a" * 64)
 def test_derived_defaults_pass_their_validators(project_name: str) -> None:
     """For any project_name the validator accepts, the default slug and package are valid."""
-    assume(_macro("project_name_error", project_name) == "")
+    assume(validator("project_name_error", project_name) == "")
 
-    slug = _macro("default_slug", project_name)
-    package = _macro("default_package", slug)
+    slug = macro("default_slug", project_name)
+    package = macro("default_package", slug)
 
-    assert _macro("project_slug_error", slug) == "", slug
-    assert _macro("package_name_error", package) == "", package
+    assert validator("project_slug_error", slug) == "", slug
+    assert validator("package_name_error", package) == "", package
 
 
 @pytest.mark.parametrize("project_name", ["Class", "2048 Game", "  Ünïcode -- API v2 ", "Tests"])
 def test_defaults_match_copier(tmp_path: Path, project_name: str) -> None:
     """Copier's own render derives the same slug and package as the macros above."""
-    dst = tmp_path / "service"
-    copier.run_copy(
-        str(ROOT),
-        dst,
-        data={**ANSWERS, "project_name": project_name},
-        vcs_ref="HEAD",
-        defaults=True,
-        unsafe=False,
-        quiet=True,
-    )
-    recorded = yaml.safe_load((dst / ".copier-answers.yml").read_text())
+    recorded = render(tmp_path / "service", {"project_name": project_name}, commit=False).answers
 
-    slug = _macro("default_slug", project_name)
+    slug = macro("default_slug", project_name)
     assert (recorded["project_slug"], recorded["package_name"]) == (
         slug,
-        _macro("default_package", slug),
+        macro("default_package", slug),
     )

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checks import tool
-from combinations import ROOT
-from rendering import run
+from helpers import ROOT, run, tool
 
 
 def test_docs_build_strictly(tmp_path: Path) -> None:
     """mkdocs build --strict succeeds: no broken link, no page left out of the nav."""
-    result = run([tool("mkdocs"), "build", "--strict", "--site-dir", str(tmp_path)], cwd=ROOT)
+    result = run(ROOT, tool("mkdocs"), "build", "--strict", "--site-dir", str(tmp_path))
     assert (tmp_path / "index.html").exists(), result.stderr
 
 

@@ -21,8 +21,8 @@ from checks import (
     secrets_findings,
     workflow_findings,
 )
-from combinations import CORE, PAIRWISE, ROOT
-from rendering import RenderedProject
+from combinations import CORE, PAIRWISE
+from helpers import COPIER_CONFIG, QUESTIONS, RenderCombination, RenderedProject
 
 
 def _tiered(ids: list[str]) -> list[Any]:
@@ -40,11 +40,11 @@ _SYNCED: set[str] = set()
 
 
 @pytest.fixture
-def synced(rendered: Any) -> Any:
+def synced(rendered: RenderCombination) -> RenderCombination:
     """A rendered project whose locked environment is installed (`uv sync --locked`)."""
 
     def _get(combo_id: str) -> RenderedProject:
-        project: RenderedProject = rendered(combo_id)
+        project = rendered(combo_id)
         if combo_id not in _SYNCED:
             project.run("uv", "sync", "--locked")
             _SYNCED.add(combo_id)
@@ -95,9 +95,9 @@ def expected_paths(answers: dict[str, Any]) -> dict[str, bool]:
 
 
 @pytest.mark.parametrize("combo_id", ALL_COMBOS)
-def test_rendered_files_follow_the_answers(rendered: Any, combo_id: str) -> None:
+def test_rendered_files_follow_the_answers(rendered: RenderCombination, combo_id: str) -> None:
     """Each file exists exactly when the answers call for it; no template syntax leaks."""
-    project: RenderedProject = rendered(combo_id)
+    project = rendered(combo_id)
     wrong = {
         path: ("missing" if want else "unexpected")
         for path, want in expected_paths(project.answers).items()
@@ -113,14 +113,11 @@ def test_rendered_files_follow_the_answers(rendered: Any, combo_id: str) -> None
 
 
 @pytest.mark.parametrize("combo_id", ALL_COMBOS)
-def test_answers_are_recorded_without_secrets(rendered: Any, combo_id: str) -> None:
+def test_answers_are_recorded_without_secrets(rendered: RenderCombination, combo_id: str) -> None:
     """The answers file holds exactly the questions' answers, none of them secret."""
-    project: RenderedProject = rendered(combo_id)
+    project = rendered(combo_id)
     recorded = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
-    questions = {
-        key for key in yaml.safe_load((ROOT / "copier.yml").read_text()) if not key.startswith("_")
-    }
-    assert set(recorded) - {"_commit", "_src_path"} == questions
+    assert set(recorded) - {"_commit", "_src_path"} == set(QUESTIONS)
     for key, value in project.answers.items():
         assert recorded[key] == value
     sensitive = ("password", "secret", "token", "key", "dsn", "credential")
@@ -128,9 +125,9 @@ def test_answers_are_recorded_without_secrets(rendered: Any, combo_id: str) -> N
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_rendered_tests_pass(synced: Any, combo_id: str) -> None:
+def test_rendered_tests_pass(synced: RenderCombination, combo_id: str) -> None:
     """The rendered project's own test suite passes (PostgreSQL too when configured)."""
-    project: RenderedProject = synced(combo_id)
+    project = synced(combo_id)
     env = {"TEST_DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "")}
     result = project.run(
         "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", env=env
@@ -140,60 +137,61 @@ def test_rendered_tests_pass(synced: Any, combo_id: str) -> None:
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_ruff_is_clean_and_formatting_is_a_no_op(synced: Any, combo_id: str) -> None:
+def test_ruff_is_clean_and_formatting_is_a_no_op(synced: RenderCombination, combo_id: str) -> None:
     """ruff check finds nothing, and ruff format leaves the committed tree unchanged."""
-    project: RenderedProject = synced(combo_id)
+    project = synced(combo_id)
     project.run("uv", "run", "--locked", "ruff", "check", ".")
     project.run("uv", "run", "--locked", "ruff", "format", ".")
     assert project.run("git", "status", "--porcelain").stdout == ""
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_pre_commit_hooks_pass(synced: Any, combo_id: str) -> None:
+def test_pre_commit_hooks_pass(synced: RenderCombination, combo_id: str) -> None:
     """Every pre-commit hook (secrets, keys, conflict markers, ruff, bandit) passes."""
-    project: RenderedProject = synced(combo_id)
+    project = synced(combo_id)
     result = project.run("uv", "run", "--locked", "pre-commit", "run", "--all-files")
     assert "Failed" not in result.stdout
     assert project.run("git", "status", "--porcelain").stdout == ""
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_pyright_strict_is_clean(synced: Any, combo_id: str) -> None:
+def test_pyright_strict_is_clean(synced: RenderCombination, combo_id: str) -> None:
     """pyright reports nothing: strict on src/, standard on tests/."""
     assert pyright_findings(synced(combo_id)) == ""
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_bandit_is_clean(synced: Any, combo_id: str) -> None:
+def test_bandit_is_clean(synced: RenderCombination, combo_id: str) -> None:
     """bandit over src/ reports no issue at any level."""
     assert bandit_findings(synced(combo_id)) == ""
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_no_secrets_in_the_tree(synced: Any, combo_id: str) -> None:
+def test_no_secrets_in_the_tree(synced: RenderCombination, combo_id: str) -> None:
     """detect-secrets finds nothing that the rendered baseline does not already list."""
     assert secrets_findings(synced(combo_id)) == ""
 
 
 @pytest.mark.parametrize("combo_id", _tiered(ALL_COMBOS))
-def test_tool_configs_match_their_schemas(rendered: Any, combo_id: str) -> None:
+def test_tool_configs_match_their_schemas(rendered: RenderCombination, combo_id: str) -> None:
     """GitLab CI, Renovate, Dependabot, compose and pre-commit configs are valid."""
     assert config_schema_findings(rendered(combo_id)) == ""
 
 
 @pytest.mark.parametrize("combo_id", _tiered(GITHUB_COMBOS))
-def test_workflows_are_zizmor_and_schema_clean(rendered: Any, combo_id: str) -> None:
+def test_workflows_are_zizmor_and_schema_clean(rendered: RenderCombination, combo_id: str) -> None:
     """zizmor (offline, all severities) and the workflow schema accept every workflow."""
     assert workflow_findings(rendered(combo_id)) == ""
 
 
 def test_generation_never_needs_trust() -> None:
     """copier.yml has no tasks, migrations or Jinja extensions (they would need --trust)."""
-    config = yaml.safe_load((ROOT / "copier.yml").read_text())
-    assert {"_tasks", "_migrations", "_jinja_extensions"} & set(config) == set()
+    assert {"_tasks", "_migrations", "_jinja_extensions"} & set(COPIER_CONFIG) == set()
 
 
 @pytest.mark.parametrize("combo_id", _tiered(DOCKER_COMBOS))
-def test_dockerfile_passes_hadolint_and_checkov(rendered: Any, combo_id: str) -> None:
+def test_dockerfile_passes_hadolint_and_checkov(
+    rendered: RenderCombination, combo_id: str
+) -> None:
     """hadolint and checkov (Dockerfile and workflow frameworks) report nothing."""
     assert container_findings(rendered(combo_id)) == ""

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from checks import stale_lock_findings
-from combinations import LOCK_KEYS, lock_path
-from rendering import RenderedProject
+from combinations import LOCK_KEYS
+from helpers import RenderTo, lock_path
 
 
 @pytest.mark.parametrize(("python_version", "database"), LOCK_KEYS, ids=lambda v: str(v))
-def test_lock_is_current(render_to: Any, python_version: str, database: str) -> None:
+def test_lock_is_current(render_to: RenderTo, python_version: str, database: str) -> None:
     """`uv lock --locked` accepts the rendered lock as it is (else: run nox -s relock)."""
-    project: RenderedProject = render_to(
+    project = render_to(
         {"python_version": python_version, "database": database},
         name=f"{python_version}-{database}",
     )
     assert stale_lock_findings(project) == ""
 
 
-def test_a_stale_lock_is_reported_with_the_fix(render_to: Any) -> None:
+def test_a_stale_lock_is_reported_with_the_fix(render_to: RenderTo) -> None:
     """A dependency added without relocking fails the check, naming `nox -s relock`."""
-    project: RenderedProject = render_to({})
+    project = render_to({})
     pyproject = project.path / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace("dependencies = [", 'dependencies = [\n    "idna>=3.0",')

@@ -9,23 +9,15 @@ help line cut by the terminal's width fails them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from helpers import COPIER, QUESTIONS, ROOT, answers_of
+from helpers import COPIER_CONFIG as CONFIG
 from terminal import DOWN, ENTER, ERASE_LINE, Terminal
-from update_helpers import COPIER, ROOT, answers_of, isolate_git
 
-CONFIG: dict[str, Any] = yaml.safe_load((ROOT / "copier.yml").read_text())
-QUESTIONS = [name for name in CONFIG if not name.startswith("_")]
 HELP = {name: str(CONFIG[name]["help"]) for name in QUESTIONS}
 # What Copier prints for a question that has a help text: the text after a microphone.
 PROMPT = {name: f"🎤 {HELP[name]}" for name in QUESTIONS}
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
-    isolate_git(monkeypatch, tmp_path_factory.mktemp("git-home"))
 
 
 def _copier(dst: Path, *args: str, columns: int = 80) -> Terminal:

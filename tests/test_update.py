@@ -15,7 +15,7 @@ import pytest
 import yaml
 from combinations import CORE, PAIRWISE
 from copier.errors import UserMessageError
-from update_helpers import (
+from helpers import (
     COPIER,
     FIRST_RELEASE,
     PACKAGE,
@@ -26,7 +26,6 @@ from update_helpers import (
     conflicted_paths,
     edit,
     git,
-    isolate_git,
     locked_versions,
     make_template_repo,
     release,
@@ -35,18 +34,12 @@ from update_helpers import (
     replace_first_line,
     run,
     update,
-    uv_env,
 )
 
 APP = f"src/{PACKAGE}/app.py"
 TEMPLATE_APP = "template/src/{{ package_name }}/app.py"
 SETTINGS = f"src/{PACKAGE}/settings.py"
 TEMPLATE_SETTINGS = "template/src/{{ package_name }}/settings.py"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
-    isolate_git(monkeypatch, tmp_path_factory.mktemp("git-home"))
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def template(tmp_path: Path) -> Path:
 @pytest.fixture
 def project(template: Path, tmp_path: Path) -> Path:
     """A project rendered from 0.1.0 with the default answers and committed."""
-    return render(template, tmp_path / "project")
+    return render(tmp_path / "project", template=template, vcs_ref=FIRST_RELEASE).path
 
 
 def _status(project: Path) -> list[str]:
@@ -164,8 +157,8 @@ def test_check_merge_conflict_hook_rejects_leftover_markers(template: Path, proj
         if hook["id"] == "check-merge-conflict"
     )
 
-    conflicted = run(project, *shlex.split(entry), SETTINGS, env=uv_env(), check=False)
-    clean = run(project, *shlex.split(entry), APP, env=uv_env(), check=False)
+    conflicted = run(project, *shlex.split(entry), SETTINGS, check=False)
+    clean = run(project, *shlex.split(entry), APP, check=False)
 
     assert conflicted.returncode == 1, conflicted.stdout + conflicted.stderr
     assert f"{SETTINGS}:1: Merge conflict string" in conflicted.stdout
@@ -296,8 +289,8 @@ def test_pinned_version_and_skipped_versions(template: Path, tmp_path: Path) -> 
     """--vcs-ref pins an update to one release; updating past several applies them all."""
     release(template, "0.2.0", write={"template/docs/two.md": "two\n"})
     release(template, "0.3.0", write={"template/docs/three.md": "three\n"})
-    pinned = render(template, tmp_path / "pinned")
-    skipping = render(template, tmp_path / "skipping")
+    pinned = render(tmp_path / "pinned", template=template, vcs_ref=FIRST_RELEASE).path
+    skipping = render(tmp_path / "skipping", template=template, vcs_ref=FIRST_RELEASE).path
 
     update(pinned, vcs_ref="0.2.0")
     update(skipping, vcs_ref="0.3.0")
@@ -321,7 +314,9 @@ def test_renovate_command_updates_every_combination(
     template: Path, tmp_path: Path, combination: str
 ) -> None:
     """Renovate's exact command, with no --trust and no terminal, updates every combination."""
-    project = render(template, tmp_path / "project", data=PAIRWISE[combination])
+    project = render(
+        tmp_path / "project", PAIRWISE[combination], template=template, vcs_ref=FIRST_RELEASE
+    ).path
     before = answers_of(project)
     append_line(
         template / "template" / "README.md.jinja", "Rendered by 0.2.0 for {{ project_slug }}."
@@ -338,7 +333,7 @@ def test_renovate_command_updates_every_combination(
         ".copier-answers.yml",
         "--vcs-ref",
         "0.2.0",
-        env=uv_env() | {"CI": "true"},
+        env={"CI": "true"},
     )
 
     assert "Updating to template version 0.2.0" in result.stderr
@@ -358,8 +353,7 @@ def test_dependency_change_leaves_lock_to_uv(
     leaves uv.lock alone (it is in _skip_if_exists), says to run `uv lock`, and
     `uv sync --locked` refuses the stale lock with the same instruction.
     """
-    env = uv_env()
-    run(project, "uv", "add", "--no-sync", "tomli-w>=1.0", env=env)
+    run(project, "uv", "add", "--no-sync", "tomli-w>=1.0")
     commit_all(project, "Add tomli-w")
     users_lock = (project / "uv.lock").read_text()
     pyproject = template / "template" / "pyproject.toml.jinja"
@@ -380,12 +374,12 @@ def test_dependency_change_leaves_lock_to_uv(
     assert '"python-multipart>=0.0.20"' in merged
     assert '"tomli-w>=1.0"' in merged
     assert (project / "uv.lock").read_text() == users_lock
-    stale = run(project, "uv", "sync", "--locked", env=env, check=False)
+    stale = run(project, "uv", "sync", "--locked", check=False)
     assert stale.returncode != 0
     assert "uv lock" in stale.stderr
 
-    run(project, "uv", "lock", env=env)
-    run(project, "uv", "sync", "--locked", env=env)
+    run(project, "uv", "lock")
+    run(project, "uv", "sync", "--locked")
 
     before, after = locked_versions(users_lock), locked_versions((project / "uv.lock").read_text())
     assert "python-multipart" in after
@@ -441,7 +435,7 @@ def test_update_from_oldest_supported_release_is_green(tmp_path: Path) -> None:
     commit_all(template, "Next release")
     relock(template)
     release(template, head)
-    project = render(template, tmp_path / "project", vcs_ref=oldest)
+    project = render(tmp_path / "project", template=template, vcs_ref=oldest).path
     (project / "src" / PACKAGE / "orders.py").write_text(ORDERS_MODULE)
     (project / "tests" / "test_orders.py").write_text(ORDERS_TEST)
     commit_all(project, "Orders")
@@ -452,16 +446,11 @@ def test_update_from_oldest_supported_release_is_green(tmp_path: Path) -> None:
     assert answers_of(project)["_commit"] == head
     assert answers_of(project)["http_port"] == 8000
     assert (project / "src" / PACKAGE / "orders.py").read_text() == ORDERS_MODULE
-    env = uv_env()
-    run(project, "uv", "lock", env=env)
-    run(project, "uv", "sync", "--locked", env=env)
-    tests = run(
-        project, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", env=env
-    )
-    assert (
-        "test_orders.py"
-        in run(project, "uv", "run", "--locked", "pytest", "--co", "-q", env=env).stdout
-    )
+    run(project, "uv", "lock")
+    run(project, "uv", "sync", "--locked")
+    tests = run(project, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
+    collected = run(project, "uv", "run", "--locked", "pytest", "--co", "-q")
+    assert "test_orders.py" in collected.stdout
     assert " passed" in tests.stdout
-    run(project, "uv", "run", "--locked", "ruff", "check", ".", env=env)
-    run(project, "uv", "run", "--locked", "ruff", "format", "--check", ".", env=env)
+    run(project, "uv", "run", "--locked", "ruff", "check", ".")
+    run(project, "uv", "run", "--locked", "ruff", "format", "--check", ".")

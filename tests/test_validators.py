@@ -5,23 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from combinations import ROOT
-from jinja2 import FileSystemLoader
-from jinja2.sandbox import SandboxedEnvironment
-
-ENV = SandboxedEnvironment(
-    loader=FileSystemLoader(str(ROOT)),
-    extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
-    keep_trailing_newline=True,
-)
-
-
-def check(macro: str, *args: object) -> str:
-    """Call one macro the way copier.yml does; '' means the answer is accepted."""
-    template = ENV.from_string(
-        f"{{% from 'includes/validators.jinja' import {macro} %}}{{{{ {macro}(*args) }}}}"
-    )
-    return template.render(args=args).strip()
+from helpers import validator as check
 
 
 def test_stdlib_list_covers_this_interpreter() -> None:
