@@ -57,6 +57,22 @@ def relock(session: nox.Session) -> None:
 
 
 @nox.session
+def release(session: nox.Session) -> None:
+    """Tag release X.Y.Z (`-- X.Y.Z`) once CHANGELOG, locks and a clean tree allow it."""
+    from releasing import refusal
+
+    if len(session.posargs) != 1:
+        session.error("give the version to tag: uv run --locked nox -s release -- X.Y.Z")
+    version = session.posargs[0]
+    problem = refusal(ROOT, version)
+    if problem:
+        session.error(problem)
+    message = f"copier-secure-service {version}"
+    session.run("git", "tag", "--annotate", version, "--message", message, external=True)
+    session.log(f"tagged {version}; publish it with `git push origin {version}`")
+
+
+@nox.session
 def bench_generate(session: nox.Session) -> None:
     """Benchmark `copier copy --defaults` against a one-file template, and copy-to-green time."""
     session.run("python", str(ROOT / "tests" / "bench_generate.py"), *session.posargs)
