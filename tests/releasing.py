@@ -14,8 +14,8 @@ from pathlib import Path
 
 from checks import stale_lock_findings
 from combinations import LOCK_KEYS
+from helpers import render
 from packaging.version import InvalidVersion, Version
-from rendering import render
 
 __all__ = ["changelog_error", "dirty_tree_error", "refusal", "stale_lock_error", "version_error"]
 
@@ -66,7 +66,7 @@ def stale_lock_error() -> str:
             project = render(
                 Path(scratch) / f"{python_version}-{database}",
                 {"python_version": python_version, "database": database},
-                git=False,
+                commit=False,
             )
             findings = stale_lock_findings(project)
             if findings:

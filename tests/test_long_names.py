@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 from checks import pyright_findings
-from combinations import ROOT
+from helpers import ROOT, RenderedProject, render
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from rendering import RenderedProject, render
 
 LIMIT = 64  # the longest project_name, project_slug and package_name the validators accept
 LINE_LENGTH = 99  # the rendered pyproject.toml's ruff line-length

@@ -6,20 +6,18 @@ working tree committed on top), so no tag ever lands here.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
-from update_helpers import clone_with_history, commit_all, edit, git, isolate_git, run
+from helpers import clone_with_history, commit_all, edit, git, run
 
 NOX = str(Path(sys.executable).with_name("nox"))
 
 
 @pytest.fixture
-def scratch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def scratch(tmp_path: Path) -> Path:
     """A clone of this template with the working tree committed and 0.2.0 written up."""
-    isolate_git(monkeypatch, tmp_path)
     clone = tmp_path / "template"
     clone_with_history(clone)
     changelog = clone / "CHANGELOG.md"
@@ -31,10 +29,7 @@ def scratch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _release(clone: Path, *args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"NO_COLOR": "1"}
-    result = run(
-        clone, NOX, "-f", "noxfile.py", "-s", "release", "--", *args, env=env, check=False
-    )
+    result = run(clone, NOX, "-f", "noxfile.py", "-s", "release", "--", *args, check=False)
     return result.returncode, result.stdout + result.stderr
 
 
