@@ -21,10 +21,17 @@ from hypothesis import strategies as st
 BAD_ANSWERS = [
     pytest.param("project_name", "", "must be 1 to 64 characters", id="empty-name"),
     pytest.param("project_slug", "Bad_Slug", "like my-service", id="bad-slug"),
+    pytest.param("project_slug", "acme--orders", "not --", id="double-dash-slug"),
+    pytest.param("project_slug", "2acme", "start with a letter", id="digit-first-slug"),
+    pytest.param("project_slug", "acme notes", "no spaces", id="spaced-slug"),
     pytest.param("package_name", "class", "keyword", id="keyword-package"),
     pytest.param("package_name", "email", "standard library", id="stdlib-package"),
     pytest.param("package_name", "fastapi", "depends on", id="dependency-package"),
     pytest.param("author_email", "nobody", "name@example.org", id="bad-email"),
+    pytest.param(
+        "author_email", "sec@acme.example.org ", "must not contain spaces", id="email-space"
+    ),
+    pytest.param("app_role", "postgres", "follows package_name", id="app-role-override"),
     pytest.param("description", "x" * 201, "at most 200 characters", id="long-description"),
 ]
 
@@ -153,6 +160,9 @@ NAME_CHARACTERS = st.one_of(
 @example(project_name="Tests")
 @example(project_name="Ünïcode API 2")
 @example(project_name="a" * 64)
+@example(project_name="Café Orders")
+@example(project_name="ß" * 64)
+@example(project_name="\ufb03" * 64)  # the ffi ligature: three letters each
 def test_derived_defaults_pass_their_validators(project_name: str) -> None:
     """For any project_name the validator accepts, the default slug and package are valid."""
     assume(validator("project_name_error", project_name) == "")
@@ -164,7 +174,9 @@ def test_derived_defaults_pass_their_validators(project_name: str) -> None:
     assert validator("package_name_error", package) == "", package
 
 
-@pytest.mark.parametrize("project_name", ["Class", "2048 Game", "  Ünïcode -- API v2 ", "Tests"])
+@pytest.mark.parametrize(
+    "project_name", ["Class", "2048 Game", "  Ünïcode -- API v2 ", "Tests", "Café Orders"]
+)
 def test_defaults_match_copier(tmp_path: Path, project_name: str) -> None:
     """Copier's own render derives the same slug and package as the macros above."""
     recorded = render(tmp_path / "service", {"project_name": project_name}, commit=False).answers

@@ -22,7 +22,7 @@ from checks import (
     workflow_findings,
 )
 from combinations import CORE, PAIRWISE
-from helpers import COPIER_CONFIG, QUESTIONS, RenderCombination, RenderedProject
+from helpers import COPIER_CONFIG, QUESTIONS, ROOT, RenderCombination, RenderedProject
 
 
 def _tiered(ids: list[str]) -> list[Any]:
@@ -195,3 +195,25 @@ def test_dockerfile_passes_hadolint_and_checkov(
 ) -> None:
     """hadolint and checkov (Dockerfile and workflow frameworks) report nothing."""
     assert container_findings(rendered(combo_id)) == ""
+
+
+def test_app_role_is_computed_once() -> None:
+    """Template files name the app role only through the one computed `app_role` value."""
+    spelled = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "template").rglob("*")
+        if path.is_file() and ("[:59]" in path.read_text() or "}}_app" in path.read_text())
+    ]
+    assert spelled == []
+    assert COPIER_CONFIG["app_role"]["when"] is False
+
+
+def test_rendered_files_agree_on_the_app_role(rendered: RenderCombination) -> None:
+    """Migrations, compose, .env.example and the tests' constant all use the same role."""
+    project = rendered("py311-pg-gitlab-nodocker")
+    role = f"{project.package}_app"
+    migration = project.path / "src" / project.package / "migrations" / "postgresql"
+    assert f"CREATE ROLE {role} LOGIN;" in (migration / "0002_app_role.sql").read_text()
+    assert f"postgresql://{role}:" in (project.path / ".env.example").read_text()
+    assert f'APP_ROLE = "{role}"' in (project.path / "tests" / "conftest.py").read_text()
+    assert "APP_ROLE" in (project.path / "tests" / "test_db.py").read_text()

@@ -132,6 +132,12 @@ WRONG_ANSWERS = [
         "project_slug", "Bad_Slug", "like my-service: a-z, 0-9 and -", "acme", id="bad-slug"
     ),
     pytest.param(
+        "project_slug", "acme notes", "no spaces: join the words with -", "acme", id="spaced-slug"
+    ),
+    pytest.param(
+        "project_slug", "acme--notes", "one - between words, not --", "acme", id="double-dash"
+    ),
+    pytest.param(
         "package_name", "class", "must not be a Python keyword.", "acme_core", id="keyword-package"
     ),
     pytest.param(
@@ -147,6 +153,13 @@ WRONG_ANSWERS = [
         "must look like name@example.org",
         "sec@acme.org",
         id="bad-email",
+    ),
+    pytest.param(
+        "author_email",
+        "sec@acme.org ",
+        "must not contain spaces.",
+        "sec@acme.org",
+        id="email-trailing-space",
     ),
 ]
 
