@@ -14,14 +14,14 @@ from pathlib import Path
 
 from checks import stale_lock_findings
 from combinations import LOCK_KEYS
-from helpers import render
+from helpers import render, run
 from packaging.version import InvalidVersion, Version
 
 __all__ = ["changelog_error", "dirty_tree_error", "refusal", "stale_lock_error", "version_error"]
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    return run(root, "git", *args, check=False)
 
 
 def version_error(root: Path, version: str) -> str:
