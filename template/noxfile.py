@@ -1,5 +1,6 @@
 """Maintainer sessions: each runs one kind of check against the locked environment."""
 
+import os
 from pathlib import Path
 
 import nox
@@ -7,7 +8,9 @@ import nox
 nox.options.default_venv_backend = "none"
 nox.options.sessions = ["lint", "typecheck", "tests", "security"]
 
-LOCKED = ("uv", "run", "--locked", "--")
+# The uv running `uv run --locked nox` (it sets UV), so one outside PATH works too.
+UV = os.environ.get("UV", "uv")
+LOCKED = (UV, "run", "--locked", "--")
 
 
 @nox.session
@@ -35,7 +38,7 @@ def security(session: nox.Session) -> None:
     session.run(*LOCKED, "bandit", "-c", "pyproject.toml", "-r", "src")
     requirements = session.create_tmp() + "/requirements.txt"
     session.run(
-        "uv",
+        UV,
         "export",
         "--quiet",
         "--locked",

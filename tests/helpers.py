@@ -10,6 +10,7 @@ combinations.py; git isolation is one autouse fixture in conftest.py.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,12 +43,14 @@ __all__ = [
     "commit_all",
     "conflicted_paths",
     "edit",
+    "fresh_shell_env",
     "git",
     "lock_path",
     "locked_versions",
     "macro",
     "make_template_repo",
     "next_release",
+    "readme_block",
     "release",
     "relock",
     "render",
@@ -137,6 +140,30 @@ def tool(name: str) -> str:
     if found is None:
         raise AssertionError(f"{name} is not installed: run `uv sync --locked` in {ROOT}")
     return found
+
+
+def readme_block(marker: str, readme: Path = ROOT / "README.md") -> list[str]:
+    """The shell lines between `<!-- marker -->` and `<!-- /marker -->`, as .ci/run reads them."""
+    text = readme.read_text()
+    found = re.search(
+        rf"^<!-- {marker} -->\n```sh\n(.*?)^```\n<!-- /{marker} -->$", text, re.M | re.S
+    )
+    if found is None:
+        raise AssertionError(f"{readme.name} lost its {marker} block")
+    return found.group(1).splitlines()
+
+
+def fresh_shell_env() -> dict[str, str]:
+    """A new user's shell: uv_env() with every PATH entry that holds uv or uvx left out."""
+    env = uv_env()
+    kept = [
+        entry
+        for entry in env.get("PATH", os.defpath).split(os.pathsep)
+        if not any(Path(entry, name).exists() for name in ("uv", "uvx"))
+    ]
+    env["PATH"] = os.pathsep.join(kept)
+    assert shutil.which("uv", path=env["PATH"]) is None
+    return env
 
 
 def lock_path(python_version: str, database: str, template: Path = ROOT) -> Path:

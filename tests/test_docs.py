@@ -5,30 +5,41 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from helpers import ROOT, run, tool
+from helpers import ROOT, readme_block, run, tool
 
 
 def test_docs_build_strictly(tmp_path: Path) -> None:
     """mkdocs build --strict succeeds: no broken link, no page left out of the nav."""
     result = run(ROOT, tool("mkdocs"), "build", "--strict", "--site-dir", str(tmp_path))
-    assert (tmp_path / "index.html").exists(), result.stderr
-
-
-def _command(marker: str) -> str:
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(rf"<!-- {marker} -->\n```sh\n(.+?)\n```\n<!-- /{marker} -->", readme, re.S)
-    assert block is not None, f"README.md lost its {marker} block"
-    return block.group(1)
+    index = tmp_path / "index.html"
+    assert index.exists(), result.stderr
+    assert "mkdocs-material-" in index.read_text(), "the site is built with the Material theme"
 
 
 def test_readme_holds_the_generate_and_test_commands() -> None:
     """Both commands are single lines that bootstrap a pinned uv and use the locked env."""
-    generate, tests = _command("generate-command"), _command("test-command")
+    generate, tests = readme_block("generate-command"), readme_block("test-command")
     for command in (generate, tests):
-        assert "\n" not in command
-        assert command.startswith("python3 -m venv .tools && .tools/bin/pip install -q uv==")
-    assert "copier copy --vcs-ref=HEAD . ../my-service" in generate
-    assert tests.endswith("uv run --locked nox -s tests")
+        assert len(command) == 1
+        assert command[0].startswith("python3 -m venv .tools && .tools/bin/pip install -q uv==")
+    assert generate[0].endswith('copier copy --vcs-ref=HEAD "$PWD" ../my-service')
+    assert tests[0].endswith("uv run --locked nox -s tests")
+
+
+def test_every_uv_pin_a_newcomer_meets_is_the_maintainers_uv() -> None:
+    """README, the printed next steps, the rendered README and the docs install one uv."""
     pinned = re.search(r'"uv==([0-9.]+)"', (ROOT / "pyproject.toml").read_text())
     assert pinned is not None
-    assert f"uv=={pinned.group(1)}" in tests
+    places = [
+        ROOT / "README.md",
+        ROOT / "copier.yml",
+        ROOT / "template" / "README.md.jinja",
+        *sorted((ROOT / "docs").glob("*.md")),
+    ]
+    found = {
+        f"{path.relative_to(ROOT)}: uv=={version}"
+        for path in places
+        for version in re.findall(r"\buv==([0-9][0-9.]*[0-9])", path.read_text())
+    }
+    assert found
+    assert {line for line in found if not line.endswith(f"uv=={pinned.group(1)}")} == set()

@@ -28,13 +28,15 @@ LONGEST = {
     "project_slug": "-".join(["qqqqqqq"] * 8),
     "package_name": "q" * LIMIT,
 }
-ANSWER = re.compile(r"\{\{ *(package_name|project_slug|project_name)(\[:(\d+)\])? *\}\}")
+# What the template spells out with them; app_role is computed, cut to PostgreSQL's 63 bytes.
+SPELLED = {**LONGEST, "app_role": LONGEST["package_name"][:59] + "_app"}
+ANSWER = re.compile(r"\{\{ *(package_name|project_slug|project_name|app_role)(\[:(\d+)\])? *\}\}")
 
 
 def _with_longest(line: str) -> str:
     def longest(match: re.Match[str]) -> str:
         cut = match.group(3)
-        return LONGEST[match.group(1)][: int(cut) if cut else None]
+        return SPELLED[match.group(1)][: int(cut) if cut else None]
 
     return ANSWER.sub(longest, line)
 
