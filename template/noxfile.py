@@ -11,6 +11,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "security"]
 # The uv running `uv run --locked nox` (it sets UV), so one outside PATH works too.
 UV = os.environ.get("UV", "uv")
 LOCKED = (UV, "run", "--locked", "--")
+DEPLOY = Path(__file__).parent / "deploy"
 
 
 @nox.session
@@ -69,3 +70,32 @@ def bench(session: nox.Session) -> None:
         session.error("no benchmarks/bench_*.py to run")
     for script in scripts:  # each script accepts --quick for a short smoke run
         session.run(*LOCKED, "python", str(script), *session.posargs)
+
+
+if (DEPLOY / "kubernetes").is_dir():  # rendered with database=postgresql and docker
+
+    @nox.session(venv_backend="uv")
+    def kubernetes(session: nox.Session) -> None:
+        """Render deploy/ with kubectl kustomize; check it with kubernetes-validate and checkov."""
+        session.install(
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--requirement",
+            str(DEPLOY / "validation-requirements.txt"),
+        )
+        kubectl = os.environ.get("KUBECTL", "kubectl")  # CI passes its pinned, checked copy
+        overlays = sorted(path.parent for path in DEPLOY.glob("overlays/*/kustomization.yaml"))
+        for base in (DEPLOY / "kubernetes", *overlays):
+            rendered = Path(session.create_tmp()) / f"{base.name}.yaml"
+            session.run(kubectl, "kustomize", str(base), "--output", str(rendered), external=True)
+            session.run("kubernetes-validate", "--strict", "--quiet", str(rendered))
+            session.run(
+                "checkov",
+                "--framework",
+                "kubernetes",
+                "--skip-download",
+                "--quiet",
+                "--compact",
+                "--file",
+                str(rendered),
+            )

@@ -7,10 +7,12 @@ what the tool reported.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from helpers import ROOT, RenderedProject, lock_path, tool
+from helpers import ROOT, RenderedProject, lock_path, run, tool
 
 
 def stale_lock_findings(project: RenderedProject) -> str:
@@ -150,6 +152,16 @@ def json_documents(text: str) -> Iterator[list[dict[str, Any]]]:
         yield document if isinstance(document, list) else [document]
 
 
+def checkov_reports(
+    cwd: Path, *args: str
+) -> tuple[list[dict[str, Any]], subprocess.CompletedProcess[str]]:
+    """checkov offline with JSON output: every report it printed, and the run itself."""
+    result = run(
+        cwd, tool("checkov"), "--skip-download", "--quiet", "--output", "json", *args, check=False
+    )
+    return [r for document in json_documents(result.stdout) for r in document], result
+
+
 def container_findings(project: RenderedProject) -> str:
     """hadolint on the Dockerfile; checkov (dockerfile, github_actions) with nothing skipped.
 
@@ -160,23 +172,12 @@ def container_findings(project: RenderedProject) -> str:
     hadolint = project.run(tool("hadolint"), "Dockerfile", check=False)
     if hadolint.returncode != 0 or hadolint.stdout.strip():
         problems.append(f"hadolint: {hadolint.stdout}{hadolint.stderr}")
-    checkov = project.run(
-        tool("checkov"),
-        "--skip-download",
-        "--quiet",
-        "--output",
-        "json",
-        "--framework",
-        "dockerfile",
-        "github_actions",
-        "--directory",
-        ".",
-        check=False,
+    reports, checkov = checkov_reports(
+        project.path, "--framework", "dockerfile", "github_actions", "--directory", "."
     )
     expected = {"dockerfile"}
     if (project.path / ".github" / "workflows").is_dir():
         expected.add("github_actions")
-    reports = [r for document in json_documents(checkov.stdout) for r in document]
     if missing := expected - {r.get("check_type") for r in reports}:
         problems.append(f"checkov reported nothing for {sorted(missing)}")
     for report in reports:

@@ -90,6 +90,10 @@ def expected_paths(answers: dict[str, Any]) -> dict[str, bool]:
         "container/build-requirements.txt": docker,
         "compose.yml": docker and postgresql,
         "compose/app-login-role.sql": docker and postgresql,
+        "deploy/kubernetes/kustomization.yaml": docker and postgresql,
+        "deploy/overlays/example/kustomization.yaml": docker and postgresql,
+        "deploy": docker and postgresql,
+        ".github/workflows/kubernetes.yml": github and docker and postgresql,
         "src/acme_orders/healthcheck.py": True,
     }
 
