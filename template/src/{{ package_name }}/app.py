@@ -4,13 +4,21 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from . import auth, health, notes
 from .db import open_database
-from .errors import http_exception_handler, validation_exception_handler
+from .errors import (
+    busy_handler,
+    http_exception_handler,
+    throttled_handler,
+    validation_exception_handler,
+)
+from .hash_gate import HashGate, HashingBusyError
+from .housekeeping import purge_periodically
 from .middleware import (
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
@@ -18,6 +26,7 @@ from .middleware import (
     UnhandledErrorMiddleware,
 )
 from .settings import Settings, get_settings
+from .throttle import ThrottledError
 
 __all__ = ["create_app"]
 
@@ -33,7 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncGenerator[dict[str, Any]]:
-        yield {"database": open_database(database_url)}
+        database = open_database(database_url)
+        gate = HashGate(
+            concurrency=settings.password_hash_concurrency,
+            wait_seconds=settings.password_hash_wait_seconds,
+        )
+        async with anyio.create_task_group() as background:
+            background.start_soon(purge_periodically, database, settings)
+            yield {"database": database, "hash_gate": gate}
+            background.cancel_scope.cancel()
 
     app = FastAPI(
         docs_url="/docs" if development else None,
@@ -43,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers={
             HTTPException: http_exception_handler,
             RequestValidationError: validation_exception_handler,
+            ThrottledError: throttled_handler,
+            HashingBusyError: busy_handler,
         },
     )
     app.state.settings = settings

@@ -1,4 +1,4 @@
-"""FastAPI dependencies as `Annotated` aliases: `DatabaseDep`, `SettingsDep`, `CurrentUser`."""
+"""FastAPI dependencies as `Annotated` aliases: `DatabaseDep`, `SettingsDep`, `CurrentUser`, ..."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,10 +9,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from .db import Connection, Database
-from .sessions import Principal, find_session
+from .hash_gate import HashGate
+from .sessions import Principal, find_session, looks_like_token
 from .settings import Settings
 
-__all__ = ["CurrentUser", "DatabaseDep", "SettingsDep", "UserScope"]
+__all__ = [
+    "AuthenticatedUser",
+    "ClientAddress",
+    "CurrentUser",
+    "DatabaseDep",
+    "HashGateDep",
+    "SettingsDep",
+    "WritingUser",
+]
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -43,19 +52,37 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-@dataclass(frozen=True, slots=True)
-class UserScope:
-    """The caller's bearer token and the database, not yet checked.
+async def get_hash_gate(request: Request) -> HashGate:
+    """The process's limit on concurrent password hashing, made by the lifespan."""
+    gate = getattr(request.state, "hash_gate", None)
+    if not isinstance(gate, HashGate):
+        raise RuntimeError("no hash gate: the app's lifespan did not run (use `with TestClient`)")
+    return gate
 
-    `await current_user.run(work, *args)` opens one transaction, checks the
-    token (401 if it opens no live session), calls `work(connection, user,
-    *args)` and commits before the response is sent, all in one worker
-    thread: blocking database calls never run on the event loop, and a
-    request pays for one thread hop, not one per dependency.
+
+async def get_client_address(request: Request) -> str:
+    """The peer's address as the server sees it (proxies are trusted only by configuration)."""
+    return request.client.host if request.client else "unknown"
+
+
+HashGateDep = Annotated[HashGate, Depends(get_hash_gate)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticatedUser:
+    """The caller, already authenticated, and the database to act in.
+
+    The dependency that builds it has checked the token before the handler
+    runs (401 otherwise), so a handler that only declares `CurrentUser` is
+    protected even if it never touches the database. `await
+    current_user.run(work, *args)` opens one transaction, calls `work(connection,
+    principal, *args)` and commits before the response is sent, in one worker
+    thread: blocking database calls never run on the event loop.
     """
 
+    principal: Principal
     database: Database
-    token: str | None
 
     async def run(
         self,
@@ -73,26 +100,47 @@ class UserScope:
         **kwargs: _P.kwargs,
     ) -> _T:
         with self.database.transaction() as connection:
-            user = find_session(connection, self.token) if self.token else None
-            if user is None:
-                raise _unauthorized(self.token)
-            return work(connection, user, *args, **kwargs)
+            return work(connection, self.principal, *args, **kwargs)
 
 
-async def user_scope(
+async def authenticate(
     database: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> UserScope:
-    """Pair the request's token with the database; checking it needs the database."""
-    return UserScope(database, credentials.credentials if credentials else None)
+) -> AuthenticatedUser:
+    """401 unless the request carries the token of a live session.
+
+    A missing or malformed token is refused without touching the database.
+    """
+    if credentials is None:
+        raise HTTPException(401, "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+    token = credentials.credentials
+    principal = None
+    if looks_like_token(token):
+        principal = await run_in_threadpool(_lookup, database, token)
+    if principal is None:
+        raise HTTPException(
+            401, "invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
+    return AuthenticatedUser(principal, database)
 
 
-CurrentUser = Annotated[UserScope, Depends(user_scope)]
+CurrentUser = Annotated[AuthenticatedUser, Depends(authenticate)]
 
 
-def _unauthorized(token: str | None) -> HTTPException:
-    if token is None:
-        return HTTPException(401, "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
-    return HTTPException(
-        401, "invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-    )
+async def authenticate_for_write(current_user: CurrentUser) -> AuthenticatedUser:
+    """403 for a read-only token: routes that change data need the `write` scope."""
+    if not current_user.principal.can_write:
+        raise HTTPException(
+            403,
+            "insufficient_scope",
+            headers={"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="write"'},
+        )
+    return current_user
+
+
+WritingUser = Annotated[AuthenticatedUser, Depends(authenticate_for_write)]
+
+
+def _lookup(database: Database, token: str) -> Principal | None:
+    with database.transaction() as connection:
+        return find_session(connection, token)

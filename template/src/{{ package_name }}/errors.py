@@ -9,9 +9,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from .hash_gate import HashingBusyError
 from .request_context import request_id_var
+from .throttle import ThrottledError
 
-__all__ = ["error_body", "http_exception_handler", "validation_exception_handler"]
+__all__ = [
+    "busy_handler",
+    "error_body",
+    "http_exception_handler",
+    "throttled_handler",
+    "validation_exception_handler",
+]
 
 _LOC_TEXT_LIMIT = 64
 _ERROR_CODE = re.compile(r"[a-z]+(?:_[a-z]+)*")
@@ -47,3 +55,17 @@ def _location(error: Any) -> list[str | int]:
     if error["type"] == "extra_forbidden":
         location = location[:-1]
     return [part if isinstance(part, int) else str(part)[:_LOC_TEXT_LIMIT] for part in location]
+
+
+async def throttled_handler(request: Request, exc: Exception) -> JSONResponse:
+    """429 with Retry-After: too many recent attempts (the throttle's counts)."""
+    retry_after = exc.retry_after if isinstance(exc, ThrottledError) else 1
+    headers = {"Retry-After": str(retry_after)}
+    return JSONResponse(error_body("too_many_attempts"), 429, headers=headers)
+
+
+async def busy_handler(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After: every password-hashing place stayed taken."""
+    retry_after = exc.retry_after if isinstance(exc, HashingBusyError) else 1
+    headers = {"Retry-After": str(retry_after)}
+    return JSONResponse(error_body("server_busy"), 503, headers=headers)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from .db import Connection, Row
-from .deps import CurrentUser
+from .deps import CurrentUser, WritingUser
 from .sessions import Principal
 
 __all__ = ["NoteIn", "NoteOut", "router"]
@@ -27,6 +27,7 @@ Body = Annotated[
     str, StringConstraints(max_length=10_000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
 ]
 _NOT_FOUND: _Responses = {status.HTTP_404_NOT_FOUND: {"description": "No such note of yours"}}
+_FORBIDDEN: _Responses = {status.HTTP_403_FORBIDDEN: {"description": "The token is read-only"}}
 
 
 class NoteIn(BaseModel):
@@ -59,12 +60,13 @@ class NoteOut(BaseModel):
         )
 
 
-# Each endpoint hands one function to `current_user.run`, which checks the token
-# and runs it in one transaction; every query filters by the caller's id.
+# The dependency has checked the token (and, for `WritingUser`, its write scope);
+# each endpoint hands one function to `current_user.run`, which runs it in one
+# transaction. Every query filters by the caller's id.
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_note(note: NoteIn, current_user: CurrentUser) -> NoteOut:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_FORBIDDEN)
+async def create_note(note: NoteIn, current_user: WritingUser) -> NoteOut:
     """Create a note owned by the caller."""
     return await current_user.run(_insert, note)
 
@@ -85,14 +87,16 @@ async def get_note(note_id: NoteId, current_user: CurrentUser) -> NoteOut:
     return await current_user.run(_select_one, note_id)
 
 
-@router.put("/{note_id}", responses=_NOT_FOUND)
-async def update_note(note_id: NoteId, note: NoteIn, current_user: CurrentUser) -> NoteOut:
+@router.put("/{note_id}", responses={**_NOT_FOUND, **_FORBIDDEN})
+async def update_note(note_id: NoteId, note: NoteIn, current_user: WritingUser) -> NoteOut:
     """Replace the title and body of one of the caller's notes."""
     return await current_user.run(_update, note_id, note)
 
 
-@router.delete("/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NOT_FOUND)
-async def delete_note(note_id: NoteId, current_user: CurrentUser) -> None:
+@router.delete(
+    "/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**_NOT_FOUND, **_FORBIDDEN}
+)
+async def delete_note(note_id: NoteId, current_user: WritingUser) -> None:
     """Delete one of the caller's notes."""
     await current_user.run(_delete, note_id)
 

@@ -11,6 +11,7 @@ output may carry request details that production logs must not keep.
 """
 
 import importlib.util
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Final, Literal, cast
@@ -40,6 +41,8 @@ ENV_FILE: Final = Path(".env")
 SECRETS_DIR: Final = Path("/run/secrets")
 
 # Lowercase fragments of the placeholder secrets shipped in `.env.example`.
+_MAX_DEFAULT_HASH_CONCURRENCY: Final = 8  # 8 x 64 MiB: a ceiling for large machines
+
 PLACEHOLDERS: Final = ("change-me", "changeme", "change_me", "replace-me", "replaceme")
 
 # The rule each variable must follow, written for the person fixing the deployment.
@@ -53,7 +56,26 @@ _RULES: Final[dict[str, str]] = {
     "max_body_bytes": "must be a whole number greater than 0",
     "session_ttl_seconds": "must be a whole number greater than 0",
     "behind_tls": "must be true or false",
+    "password_hash_concurrency": "must be a whole number from 1 to 64",
+    "password_hash_wait_seconds": "must be a number of seconds greater than 0, at most 60",
+    "login_throttle_window_seconds": "must be a whole number greater than 0",
+    "login_throttle_per_account": "must be a whole number greater than 0",
+    "login_throttle_per_address": "must be a whole number greater than 0",
+    "login_throttle_per_pair": "must be a whole number greater than 0",
+    "registration_throttle_window_seconds": "must be a whole number greater than 0",
+    "registration_throttle_per_address": "must be a whole number greater than 0",
+    "session_max_per_user": "must be a whole number greater than 0",
+    "purge_interval_seconds": "must be a number of seconds greater than 0",
 }
+
+
+def _default_hash_concurrency() -> int:
+    """PASSWORD_HASH_CONCURRENCY's default: the CPUs this process may use, at most 8."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, _MAX_DEFAULT_HASH_CONCURRENCY))
 
 
 class ConfigurationError(Exception):
@@ -81,6 +103,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     session_ttl_seconds: int = Field(default=3600, gt=0)
     behind_tls: bool = False
+    # Each argon2id hash holds 64 MiB while it runs: peak memory grows by that per place.
+    password_hash_concurrency: int = Field(default_factory=_default_hash_concurrency, ge=1, le=64)
+    password_hash_wait_seconds: float = Field(default=2.0, gt=0, le=60)
+    login_throttle_window_seconds: int = Field(default=900, gt=0)
+    login_throttle_per_account: int = Field(default=20, gt=0)
+    login_throttle_per_address: int = Field(default=100, gt=0)
+    login_throttle_per_pair: int = Field(default=5, gt=0)
+    registration_throttle_window_seconds: int = Field(default=3600, gt=0)
+    registration_throttle_per_address: int = Field(default=10, gt=0)
+    session_max_per_user: int = Field(default=10, gt=0)
+    purge_interval_seconds: float = Field(default=300.0, gt=0)
 
     @property
     def is_development(self) -> bool:
