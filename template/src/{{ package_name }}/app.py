@@ -47,10 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             concurrency=settings.password_hash_concurrency,
             wait_seconds=settings.password_hash_wait_seconds,
         )
-        async with anyio.create_task_group() as background:
-            background.start_soon(purge_periodically, database, settings)
-            yield {"database": database, "hash_gate": gate}
-            background.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as background:
+                background.start_soon(purge_periodically, database, settings)
+                yield {"database": database, "hash_gate": gate}
+                background.cancel_scope.cancel()
+        finally:
+            gate.close()
 
     app = FastAPI(
         docs_url="/docs" if development else None,

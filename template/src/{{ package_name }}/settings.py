@@ -45,6 +45,10 @@ _MAX_DEFAULT_HASH_CONCURRENCY: Final = 8  # 8 x 64 MiB: a ceiling for large mach
 
 PLACEHOLDERS: Final = ("change-me", "changeme", "change_me", "replace-me", "replaceme")
 
+_WHOLE_ABOVE_ZERO: Final = "must be a whole number greater than 0"
+_WHOLE_UP_TO_64: Final = "must be a whole number from 1 to 64"
+_SECONDS_UP_TO_60: Final = "must be a number of seconds greater than 0, at most 60"
+
 # The rule each variable must follow, written for the person fixing the deployment.
 _RULES: Final[dict[str, str]] = {
     "environment": "must be one of development, test, production",
@@ -56,15 +60,15 @@ _RULES: Final[dict[str, str]] = {
     "max_body_bytes": "must be a whole number greater than 0",
     "session_ttl_seconds": "must be a whole number greater than 0",
     "behind_tls": "must be true or false",
-    "password_hash_concurrency": "must be a whole number from 1 to 64",
-    "password_hash_wait_seconds": "must be a number of seconds greater than 0, at most 60",
-    "login_throttle_window_seconds": "must be a whole number greater than 0",
-    "login_throttle_per_account": "must be a whole number greater than 0",
-    "login_throttle_per_address": "must be a whole number greater than 0",
-    "login_throttle_per_pair": "must be a whole number greater than 0",
-    "registration_throttle_window_seconds": "must be a whole number greater than 0",
-    "registration_throttle_per_address": "must be a whole number greater than 0",
-    "session_max_per_user": "must be a whole number greater than 0",
+    "password_hash_concurrency": _WHOLE_UP_TO_64,
+    "password_hash_wait_seconds": _SECONDS_UP_TO_60,
+    "login_throttle_window_seconds": _WHOLE_ABOVE_ZERO,
+    "login_throttle_per_account": _WHOLE_ABOVE_ZERO,
+    "login_throttle_per_address": _WHOLE_ABOVE_ZERO,
+    "login_throttle_per_pair": _WHOLE_ABOVE_ZERO,
+    "registration_throttle_window_seconds": _WHOLE_ABOVE_ZERO,
+    "registration_throttle_per_address": _WHOLE_ABOVE_ZERO,
+    "session_max_per_user": _WHOLE_ABOVE_ZERO,
     "purge_interval_seconds": "must be a number of seconds greater than 0",
 }
 
