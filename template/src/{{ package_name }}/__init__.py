@@ -1,1 +1,0 @@
-"""The service package; `create_app` and `Settings` are its public entry points."""
