@@ -191,10 +191,14 @@ def test_secrets_are_files_named_as_the_settings_read_them(
     """No secret in env; the app gets database_url only, the Job migration_database_url only."""
     project, objects = base
     package = project.path / "src" / project.package
-    settings, migrate = (package / "settings.py").read_text(), (package / "migrate.py").read_text()
+    settings = (package / "settings.py").read_text()
     assert re.search(r"^SECRETS_DIR: Final = Path\(\"/run/secrets\"\)$", settings, re.MULTILINE)
-    assert re.search(r"^    database_url: ", settings, re.MULTILINE)
-    assert re.search(r"^    migration_database_url: ", migrate, re.MULTILINE)
+    fields = {
+        name
+        for module in package.rglob("*.py")
+        for name in re.findall(r"^    (\w*database_url): ", module.read_text(), re.MULTILINE)
+    }
+    assert fields == {"database_url", "migration_database_url"}
     files = {}
     for name, spec in pod_specs(list(objects.values())).items():
         container = spec["containers"][0]
@@ -205,7 +209,11 @@ def test_secrets_are_files_named_as_the_settings_read_them(
         (secrets,) = [v["projected"] for v in spec["volumes"] if "projected" in v]
         files[name] = [i["path"] for s in secrets["sources"] for i in s["secret"]["items"]]
         assert secrets["defaultMode"] == 0o440, name
-    assert files == {"Deployment/app": ["database_url"], "Job/migrate": ["migration_database_url"]}
+    # Only the Job holds the schema owner's URL; it also reads the service's settings.
+    assert files == {
+        "Deployment/app": ["database_url"],
+        "Job/migrate": ["migration_database_url", "database_url"],
+    }
 
 
 def test_the_service_serves_with_probes_and_drains_on_shutdown(
@@ -226,9 +234,16 @@ def test_the_service_serves_with_probes_and_drains_on_shutdown(
     port = {p["name"]: p["containerPort"] for p in container["ports"]}["http"]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert int(env["PORT"]) == port
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    # The kubelet's probes send a Host the service accepts (ALLOWED_HOSTS).
+    allowed = env["ALLOWED_HOSTS"].split(",")
+    for probe, path in (
+        ("startup", "/healthz"),
+        ("liveness", "/healthz"),
+        ("readiness", "/readyz"),
+    ):
+        get = container[f"{probe}Probe"]["httpGet"]
+        assert (get["path"], get["port"]) == (path, "http"), probe
+        assert [h["value"] for h in get["httpHeaders"] if h["name"] == "Host"][0] in allowed
     drain = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert 0 < drain < spec["terminationGracePeriodSeconds"]
     spread = {c["topologyKey"] for c in spec["topologySpreadConstraints"]}
