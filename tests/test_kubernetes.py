@@ -91,6 +91,10 @@ def test_every_kustomization_renders_and_passes_kubernetes_validate_strict(
         assert result.returncode == 0, f"{folder}: {result.stdout}{result.stderr}"
         passed = re.findall(r"passed for resource (\S+)", result.stdout + result.stderr)
         assert len(passed) == len(objects) == 11, f"{folder}: {passed}"
+        # Every kustomization keeps the Host the probes send among the allowed ones.
+        (container,) = pod_specs(objects)["Deployment/app"]["containers"]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert "localhost" in env["ALLOWED_HOSTS"].split(","), folder
 
 
 def test_kubernetes_validate_rejects_a_misspelled_field(base: Base, tmp_path: Path) -> None:
@@ -243,7 +247,8 @@ def test_the_service_serves_with_probes_and_drains_on_shutdown(
     ):
         get = container[f"{probe}Probe"]["httpGet"]
         assert (get["path"], get["port"]) == (path, "http"), probe
-        assert [h["value"] for h in get["httpHeaders"] if h["name"] == "Host"][0] in allowed
+        assert get["httpHeaders"] == [{"name": "Host", "value": "localhost"}], probe
+    assert "localhost" in allowed
     drain = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert 0 < drain < spec["terminationGracePeriodSeconds"]
     spread = {c["topologyKey"] for c in spec["topologySpreadConstraints"]}
