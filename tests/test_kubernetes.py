@@ -249,6 +249,10 @@ def test_the_service_serves_with_probes_and_drains_on_shutdown(
         assert (get["path"], get["port"]) == (path, "http"), probe
         assert get["httpHeaders"] == [{"name": "Host", "value": "localhost"}], probe
     assert "localhost" in allowed
+    # Concurrent argon2 hashes (64 MiB each) fit in half the memory limit.
+    limit = container["resources"]["limits"]["memory"]
+    assert limit.endswith("Mi")
+    assert int(env["PASSWORD_HASH_CONCURRENCY"]) * 64 <= int(limit.removesuffix("Mi")) // 2
     drain = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     assert 0 < drain < spec["terminationGracePeriodSeconds"]
     spread = {c["topologyKey"] for c in spec["topologySpreadConstraints"]}
