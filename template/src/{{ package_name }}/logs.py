@@ -18,13 +18,7 @@ from itertools import islice
 from types import TracebackType
 from typing import Final, TextIO
 
-from .redaction import (
-    marker,
-    might_hold_secret,
-    redact_for_logging,
-    redact_text,
-    sensitive_key_label,
-)
+from .redaction import marker, needs_redaction, redact_for_logging, redact_text
 from .request_context import request_id_var
 from .settings import Settings
 
@@ -53,7 +47,6 @@ _STANDARD_ATTRIBUTES: Final = frozenset(_BARE_ATTRIBUTES) | {"message", "asctime
 # A record with no extras has exactly the attributes LogRecord.__init__ sets.
 _PLAIN_RECORD_SIZE: Final = len(_BARE_ATTRIBUTES)
 _CORE_FIELDS: Final = frozenset({"time", "level", "logger", "message", "request_id"})
-_SCALARS: Final = frozenset({type(None), bool, int, float})
 _EXCEPTION_FORMATTER: Final = logging.Formatter()
 
 # Console lines: control characters (CR, LF, ESC, ...) and Unicode line separators
@@ -82,70 +75,37 @@ class RedactingFilter(logging.Filter):
 def _redact_record(record: logging.LogRecord) -> None:
     """Replace every part of `record` that may hold caller data by its redacted form.
 
-    The message and the text extras are tested together with one cheap check;
-    most records hold nothing secret-shaped and need no further work.
+    The message and the `extra=` fields are first tested together, in place
+    (`needs_redaction`); only a record that may hold a secret is walked by
+    `redact_for_logging` as one dict.
     """
     message = record.getMessage()
+    record.msg = message
     record.args = None
     attributes = record.__dict__
-    if len(attributes) > _PLAIN_RECORD_SIZE:
+    if len(attributes) == _PLAIN_RECORD_SIZE:  # no extras: the usual record
+        record.msg = redact_text(message)
+    else:
+        attributes.pop(_DROPPED_EXTRA, None)
         # LogRecord.__init__ sets its attributes first, `extra=` fields come after.
-        names = tuple(islice(attributes, _PLAIN_RECORD_SIZE, None))
-        sensitive, others, dropped = _EXTRA_PLANS.get(names) or _extra_plan(names)
-        for key, replacement in sensitive:
-            if attributes[key] is not None:
-                attributes[key] = replacement
-        for key in dropped:
-            del attributes[key]
-        texts = [message]
-        text_keys: list[str] = []
-        for key in others:
-            value = attributes[key]
-            if type(value) is str:
-                texts.append(value)
-                text_keys.append(key)
-            elif type(value) not in _SCALARS:
-                attributes[key] = redact_for_logging(value)
-        if not text_keys:
-            if might_hold_secret(message):
-                message = redact_text(message)
-        elif might_hold_secret("\n".join(texts)):
-            message = redact_text(message)
-            for key in text_keys:
-                attributes[key] = redact_text(attributes[key])
-    elif might_hold_secret(message):
-        message = redact_text(message)
-    record.msg = message
+        if needs_redaction(islice(attributes.items(), _PLAIN_RECORD_SIZE, None), [message]):
+            fields = {
+                key: value
+                for key, value in islice(attributes.items(), _PLAIN_RECORD_SIZE, None)
+                if key not in _STANDARD_ATTRIBUTES
+            }
+            fields[_MESSAGE] = message
+            redacted = redact_for_logging(fields)
+            record.msg = redacted.pop(_MESSAGE)
+            attributes.update(redacted)
     if record.exc_info or record.exc_text or record.stack_info:
         _redact_exception(record)
 
 
-_ExtraPlan = tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]
+# The message's place among the fields: not a name `extra=` may use.
+_MESSAGE: Final = "message"
 # uvicorn's colour template of the message it logs: a duplicate, not data.
-_DROPPED_EXTRAS: Final = frozenset({"color_message"})
-# The same few sets of `extra=` keys come back on every record: for each, which
-# keys are sensitive (with their marker) and which are walked. Bounded.
-_EXTRA_PLANS: Final[dict[tuple[str, ...], _ExtraPlan]] = {}
-_EXTRA_PLANS_SIZE: Final = 1024
-
-
-def _extra_plan(names: tuple[str, ...]) -> _ExtraPlan:
-    """Sort the attribute `names` after the standard ones: sensitive, other, dropped extras."""
-    sensitive: list[tuple[str, str]] = []
-    others: list[str] = []
-    dropped = tuple(key for key in names if key in _DROPPED_EXTRAS)
-    for key in names:
-        if key in _STANDARD_ATTRIBUTES or key in _DROPPED_EXTRAS:
-            continue  # "message" is set by another handler's formatter, for example
-        label = sensitive_key_label(key)
-        if label is None:
-            others.append(key)
-        else:
-            sensitive.append((key, marker(label)))
-    plan = (tuple(sensitive), tuple(others), dropped)
-    if len(_EXTRA_PLANS) < _EXTRA_PLANS_SIZE:
-        _EXTRA_PLANS[names] = plan
-    return plan
+_DROPPED_EXTRA: Final = "color_message"
 
 
 def _redact_exception(record: logging.LogRecord) -> None:

@@ -1,0 +1,177 @@
+"""The one walk over structures: mappings, sequences and sets, to any depth, cycles included."""
+
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
+from typing import Any, Final, cast, overload
+
+from .keys import sensitive_key_label
+from .markers import CYCLE, MAX_DEPTH, TOO_DEEP, marker
+from .prefilter import might_hold_secret
+from .text import redact_text
+
+__all__ = ["needs_redaction", "redact", "redact_for_logging"]
+
+_SCALARS: Final = frozenset({type(None), bool, int, float})
+_GATHER_DEPTH: Final = 4
+"""Deeper nesting is left to the full walk, whose cycle and depth checks it needs."""
+
+
+@overload
+def redact(value: str) -> str: ...
+@overload
+def redact(value: Mapping[str, object]) -> dict[str, object]: ...
+@overload
+def redact(value: list[Any]) -> list[object]: ...
+@overload
+def redact(value: tuple[object, ...]) -> tuple[object, ...]: ...
+@overload
+def redact(value: object) -> object: ...
+def redact(value: object) -> object:
+    """A redacted copy of `value`; the input is never modified.
+
+    Strings are redacted by `redact_text`; a Mapping becomes a dict whose values
+    under sensitive keys are replaced whole; lists and other sequences become
+    lists, tuples stay tuples, sets stay sets; every other value (numbers, None,
+    bytes, objects) comes back unchanged. Cycles and very deep nesting are
+    replaced by a marker instead of recursing forever.
+    """
+    return _walk(value, set(), 0, stringify=False)
+
+
+@overload
+def redact_for_logging(value: Mapping[str, object]) -> dict[str, object]: ...
+@overload
+def redact_for_logging(value: object) -> object: ...
+def redact_for_logging(value: object) -> object:
+    """Like `redact`, but JSON-ready: unknown objects become their redacted `str()`.
+
+    A log formatter would otherwise call `str()` on them after redaction ran.
+    Containers become dicts and lists; mapping keys become strings. A log
+    record's fields are handed here as one dict.
+    """
+    if type(value) is dict:  # the usual case, a record's fields: skip the type tests
+        mapping = cast("dict[object, object]", value)
+        return _walk_mapping(mapping, {id(mapping)}, 0, stringify=True)
+    return _walk(value, set(), 0, stringify=True)
+
+
+def needs_redaction(items: Iterable[tuple[object, object]], texts: list[str]) -> bool:
+    """False only if `redact_for_logging` would leave these mapping items and `texts` as they are.
+
+    Walks without copying: it gathers every text into `texts` for one prefilter
+    test, and answers True at once for a sensitive key, a cycle, deep nesting or
+    a value that would have to be turned into text. A log record's fields come
+    here first; most need nothing more.
+    """
+    return _gather(items, texts, 0) or might_hold_secret("\n".join(texts))
+
+
+def _gather(items: Iterable[tuple[object, object]], texts: list[str], depth: int) -> bool:
+    """Append the keys and texts of `items`, nested ones too, to `texts`; True if in doubt."""
+    if depth >= _GATHER_DEPTH:
+        return True
+    for key, item in items:
+        if type(key) is not str:
+            return True
+        if item is not None and sensitive_key_label(key) is not None:
+            return True
+        texts.append(key)
+        kind = type(item)
+        if kind is str:
+            texts.append(cast("str", item))
+        elif kind is dict:
+            if _gather(cast("dict[object, object]", item).items(), texts, depth + 1):
+                return True
+        elif kind is list or kind is tuple:
+            for element in cast("Collection[object]", item):
+                if isinstance(element, str):
+                    texts.append(element)
+                elif type(element) not in _SCALARS:
+                    return True
+        elif kind not in _SCALARS:
+            return True
+    return False
+
+
+def _walk(value: object, active: set[int], depth: int, *, stringify: bool) -> object:
+    """Redact `value`; `active` holds the containers on the current path (cycle check)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if type(value) in _SCALARS:
+        return value
+    mapping = _as_mapping(value)
+    collection = _as_collection(value) if mapping is None else None
+    if mapping is None and collection is None:
+        return redact_text(str(value)) if stringify else value
+    identity = id(value)
+    if identity in active:
+        return CYCLE
+    if depth >= MAX_DEPTH:
+        return TOO_DEEP
+    active.add(identity)
+    try:
+        if mapping is not None:
+            return _walk_mapping(mapping, active, depth, stringify=stringify)
+        items = [_walk(item, active, depth + 1, stringify=stringify) for item in collection or ()]
+    finally:
+        active.discard(identity)
+    return items if stringify else _same_kind(value, items)
+
+
+def _same_kind(original: object, items: list[object]) -> object:
+    """`items` as the kind of collection `original` was: tuple, frozenset, set or list."""
+    if isinstance(original, tuple):
+        return tuple(items)
+    if isinstance(original, frozenset):
+        return frozenset(items)
+    if isinstance(original, Set):
+        return set(items)
+    return items
+
+
+def _as_mapping(value: object) -> Mapping[object, object] | None:
+    """`value` if it is a Mapping to walk."""
+    return cast("Mapping[object, object]", value) if isinstance(value, Mapping) else None
+
+
+def _as_collection(value: object) -> Collection[object] | None:
+    """`value` if it is a sequence or set to walk; str and bytes are not walked."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return None
+    return cast("Collection[object]", value) if isinstance(value, Sequence | Set) else None
+
+
+def _walk_mapping(
+    mapping: Mapping[object, object], active: set[int], depth: int, *, stringify: bool
+) -> dict[object, object]:
+    """Copy `mapping`: sensitive keys get a marker, other values are walked.
+
+    Text keys and values are tested together first: usually nothing in them
+    looks secret and each need not be redacted on its own.
+    """
+    result: dict[object, object] = {}
+    texts: list[str] = []
+    for key, item in mapping.items():
+        label = None
+        if type(key) is str:
+            label = sensitive_key_label(key)
+            texts.append(key)
+        elif stringify:
+            key = str(key)
+            texts.append(key)
+        if label is not None and item is not None:
+            result[key] = marker(label)
+        elif type(item) is str:
+            result[key] = item
+            texts.append(item)
+        elif type(item) in _SCALARS:
+            result[key] = item
+        else:
+            result[key] = _walk(item, active, depth + 1, stringify=stringify)
+    if texts and might_hold_secret("\n".join(texts)):
+        return {
+            (redact_text(key) if isinstance(key, str) else key): (
+                redact_text(item) if type(item) is str else item
+            )
+            for key, item in result.items()
+        }
+    return result

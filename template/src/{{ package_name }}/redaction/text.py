@@ -1,0 +1,184 @@
+"""Secret-shaped substrings of free text: tokens, URL credentials, auth schemes, key=value pairs.
+
+Free text is redacted on a best-effort basis: a secret with no recognisable shape
+and no sensitive key beside it cannot be told from ordinary words. Log structured
+data (`extra={...}`) so the key rule applies.
+"""
+
+import base64
+import binascii
+import math
+import re
+from collections import Counter
+from typing import Final
+from urllib.parse import unquote
+
+from .formats import LABELS, redact_tokens
+from .keys import KEY_HINTS, sensitive_key_label
+from .markers import marker
+from .prefilter import (
+    QUERY_VALUE_CHARACTERS,
+    SHORTEST_QUERY_SECRET,
+    decodings,
+    might_hold_secret,
+)
+
+__all__ = ["redact_text"]
+
+# scheme://user:{password}@host keeps scheme, user and host; the password may hold '@'.
+_URL_CREDENTIALS: Final = re.compile(
+    r"(?<=[A-Za-z0-9+.-])(?P<prefix>://[^\s:/?#@]*+:)(?P<password>[^\s/?#]{0,512})@"
+)
+_BEARER: Final = re.compile(r"\b(?P<scheme>bearer)(?P<space>\s+)[^\s,;\"']++", re.IGNORECASE)
+_BASIC: Final = re.compile(
+    r"\b(?P<scheme>basic)(?P<space>\s+)(?P<credentials>[A-Za-z0-9+/]++={0,2})", re.IGNORECASE
+)
+
+# Searched in the REVERSED text, so the engine jumps from separator to separator
+# (`=` or `:`) and reads the key backwards from there: `password=`, `"api_key": `,
+# `user[password]=`, `X-Api-Key: ` all end, read backwards, at the key's start.
+_PAIR_REVERSED: Final = re.compile(r"[:=][ \t]*+[\]\"']?(?P<key>[A-Za-z0-9_.-]++)")
+_QUOTED: Final = r"\"(?:[^\"\\\n]|\\.)*+\"?|'(?:[^'\\\n]|\\.)*+'?|\{(?:[^}\n]|\}\})*+\}?"
+# The value after a separator: quoted (or ODBC-braced), else text up to a space or delimiter.
+_VALUE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^\s&,;\"']++)")
+# In a `Name=value;Name=value` connection string a value runs to the next `;`.
+_SEGMENT_VALUE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^;\r\n\"']++)")
+# Headers such as Cookie and Authorization lose everything up to the end of the line.
+_REST_OF_LINE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^\r\n]++)")
+_WHOLE_LINE_LABELS: Final = frozenset({"authorization", "cookie"})
+_SEGMENT_STARTS: Final = frozenset(";\"' \t")
+
+# A percent-encoded run of text (a path, a query): decoded before the rules run on it.
+_ENCODED_RUN: Final = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+# `?key=value` / `&key=value`: the value is tested for a secret's shape.
+_QUERY_VALUE: Final = re.compile(
+    rf"[?&][^=&?#\s]{{1,64}}=(?P<value>[{QUERY_VALUE_CHARACTERS}]{{{SHORTEST_QUERY_SECRET},}})"
+)
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_SECRET_ENTROPY: Final = 3.5
+"""Bits per character from which a query value of mixed letters and digits looks random."""
+
+_KEY_HINT: Final = re.compile("|".join(map(re.escape, KEY_HINTS)))
+_MARKERS: Final = {
+    label: marker(label) for label in {"password", "bearer", "basic", "secret", *LABELS}
+}
+
+
+def redact_text(text: str) -> str:
+    """Replace secret-shaped substrings of `text`; text with none comes back unchanged.
+
+    A percent-encoded run (a path or query in an access log) is decoded first and,
+    if a rule matched, logged decoded with the secret replaced.
+    """
+    if not might_hold_secret(text):
+        return text
+    return _redact(text, decode=True)
+
+
+def _redact(text: str, *, decode: bool) -> str:
+    """Every rule on `text`; `decode` also runs them on its percent-encoded runs."""
+    # Decided before any marker is inserted: markers hold words such as "password".
+    pairs = ("=" in text or ":" in text) and _has_key_hint(text.lower())
+    if decode and "%" in text:
+        text = _ENCODED_RUN.sub(_redact_encoded, text)
+    text = redact_tokens(text)
+    if "://" in text and "@" in text:
+        text = _URL_CREDENTIALS.sub(rf"\g<prefix>{_MARKERS['password']}@", text)
+    lowered = text.lower()
+    if "bearer" in lowered:
+        text = _BEARER.sub(rf"\g<scheme>\g<space>{_MARKERS['bearer']}", text)
+    if "basic" in lowered:
+        text = _BASIC.sub(_basic_marker, text)
+    if pairs:
+        text = _redact_pairs(text)
+    if "=" in text and ("?" in text or "&" in text):
+        text = _QUERY_VALUE.sub(_query_value_marker, text)
+    return text
+
+
+def _has_key_hint(lowered: str) -> bool:
+    """True if lowercase `lowered` holds a word some sensitive key holds."""
+    return _KEY_HINT.search(lowered) is not None
+
+
+def _redact_encoded(match: re.Match[str]) -> str:
+    """Redact a percent-encoded run by the same rules, decoded; left encoded if clean."""
+    decoded = [match[0], *decodings(match[0])][-1]
+    redacted = _redact(decoded, decode=False)
+    return match[0] if redacted == decoded else redacted
+
+
+def _basic_marker(match: re.Match[str]) -> str:
+    """Redact `Basic xxx` only if xxx decodes to printable `user:password`: "Basic usage" stays."""
+    credentials = match["credentials"]
+    try:
+        decoded = base64.b64decode(credentials + "=" * (-len(credentials) % 4), validate=True)
+        text = decoded.decode()
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return match[0]
+    if ":" not in text or not text.isprintable():
+        return match[0]
+    return f"{match['scheme']}{match['space']}{_MARKERS['basic']}"
+
+
+def _value_pattern(text: str, label: str, key_start: int, separator_end: int) -> re.Pattern[str]:
+    """How far the value of a pair reaches: the line, a connection-string segment, or a word."""
+    if label in _WHOLE_LINE_LABELS:
+        return _REST_OF_LINE
+    if (
+        text[separator_end - 1] == "="
+        and (key_start == 0 or text[key_start - 1] in _SEGMENT_STARTS)
+        and ";" in text[separator_end:]
+    ):
+        return _SEGMENT_VALUE
+    return _VALUE
+
+
+def _redact_pairs(text: str) -> str:
+    """Replace the value after every sensitive `key=` / `key: ` / `"key": ` in `text`."""
+    length = len(text)
+    found: list[tuple[int, int, str]] = []  # (key start, separator end, label)
+    for pair in _PAIR_REVERSED.finditer(text[::-1]):
+        label = sensitive_key_label(pair["key"][::-1])
+        if label is not None:
+            found.append((length - pair.end(), length - pair.start(), label))
+    pieces: list[str] = []
+    position = 0
+    for key_start, separator_end, label in reversed(found):  # left to right
+        if key_start < position:
+            continue  # inside a value already replaced
+        value = _value_pattern(text, label, key_start, separator_end).match(text, separator_end)
+        if value is None:
+            continue
+        raw = value["value"]
+        opening = raw[0] if raw[0] in "\"'{" else ""
+        closing = "}" if opening == "{" else opening
+        closing = closing if closing and len(raw) > 1 and raw.endswith(closing) else ""
+        pieces.append(text[position : value.start("value")])
+        pieces.append(f"{opening}{marker(label)}{closing}")
+        position = value.end()
+    if not pieces:
+        return text
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _query_value_marker(match: re.Match[str]) -> str:
+    """Replace a query value that looks like a random token, whatever its key."""
+    value = match["value"]
+    if not _secret_shaped(unquote(value)):
+        return match[0]
+    return match[0][: match.start("value") - match.start()] + _MARKERS["secret"]
+
+
+def _secret_shaped(value: str) -> bool:
+    """True for letters mixed with digits, random enough to be a token (not a UUID)."""
+    if _UUID.fullmatch(value) or value.startswith("/"):
+        return False
+    if not any(character.isdigit() for character in value):
+        return False
+    if not any(character.isalpha() for character in value):
+        return False
+    counts = Counter(value).values()
+    entropy = -sum(count / len(value) * math.log2(count / len(value)) for count in counts)
+    return entropy >= _SECRET_ENTROPY
