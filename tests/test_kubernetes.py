@@ -19,7 +19,16 @@ from typing import Any
 import pytest
 import yaml
 from checks import checkov_reports
-from helpers import ROOT, RenderCombination, RenderedProject, locked_versions, run, tool
+from combinations import PAIRWISE
+from helpers import (
+    ROOT,
+    RenderCombination,
+    RenderedProject,
+    RenderTo,
+    locked_versions,
+    run,
+    tool,
+)
 
 GITHUB = "py313-pg-github-dependabot"  # CORE: postgresql + docker + GitHub Actions
 GITLAB = "py312-pg-gitlab-renovate"  # postgresql + docker + GitLab CI (slow tier)
@@ -95,6 +104,21 @@ def test_every_kustomization_renders_and_passes_kubernetes_validate_strict(
         (container,) = pod_specs(objects)["Deployment/app"]["containers"]
         env = {e["name"]: e["value"] for e in container["env"]}
         assert "localhost" in env["ALLOWED_HOSTS"].split(","), folder
+
+
+LABEL_VALUE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # a DNS label
+
+
+def test_the_longest_slug_still_makes_valid_names(render_to: RenderTo) -> None:
+    """A 64-character slug: the namespace and labels are cut to a 63-character DNS label."""
+    slug = "q" * 62 + "-q"  # 64 characters; the first 63 end in `-`
+    project = render_to({**PAIRWISE[GITHUB], "project_slug": slug})
+    _, objects = kustomize(project, "deploy/kubernetes")
+    names = {o["metadata"].get("namespace") for o in objects} - {None}
+    names |= {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
+    names |= {v for o in objects for v in o["metadata"]["labels"].values()}
+    assert "q" * 62 in names
+    assert [n for n in names if not LABEL_VALUE.match(n)] == []
 
 
 def test_kubernetes_validate_rejects_a_misspelled_field(base: Base, tmp_path: Path) -> None:
