@@ -1,11 +1,9 @@
 """FastAPI dependencies as `Annotated` aliases: `DatabaseDep`, `SettingsDep`, `CurrentUser`, ..."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import ExitStack
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
-import anyio
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -72,32 +70,24 @@ ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
 @dataclass(frozen=True, slots=True)
-class _OpenTransaction:
-    """A transaction begun in one worker thread, to be finished in another."""
-
-    stack: ExitStack
-    connection: Connection
-
-
 class AuthenticatedUser:
-    """The caller, already authenticated, and the transaction the token was checked in.
+    """The caller, already authenticated, and the database to act in.
 
     The dependency that builds it has checked the token before the handler
     runs (401 otherwise), so a handler that only declares `CurrentUser` is
     protected even if it never touches the database. `await
-    current_user.run(work, *args)` calls `work(connection, principal, *args)`
-    in a worker thread and commits before the response is sent: blocking
-    database calls never run on the event loop. The first `run` continues the
-    transaction the token was looked up in, so a request pays for one
-    transaction, not two; any later `run` opens a new one.
+    current_user.run(work, *args)` opens one transaction, calls `work(connection,
+    principal, *args)` and commits before the response is sent, in one worker
+    thread: blocking database calls never run on the event loop.
+
+    The token check is its own transaction, ended before the handler runs:
+    continuing it in `run` saves one transaction per request, but holds it
+    (on SQLite, the database's write lock) across the event loop, and under a
+    login flood other requests then time out waiting for that lock.
     """
 
-    __slots__ = ("_database", "_open", "principal")
-
-    def __init__(self, principal: Principal, database: Database, open_: _OpenTransaction) -> None:
-        self.principal = principal
-        self._database = database
-        self._open: _OpenTransaction | None = open_
+    principal: Principal
+    database: Database
 
     async def run(
         self,
@@ -114,54 +104,32 @@ class AuthenticatedUser:
         *args: _P.args,
         **kwargs: _P.kwargs,
     ) -> _T:
-        current, self._open = self._open, None
-        if current is None:
-            with self._database.transaction() as connection:
-                return work(connection, self.principal, *args, **kwargs)
-        with current.stack:  # commits if `work` returns, rolls back if it raises
-            return work(current.connection, self.principal, *args, **kwargs)
-
-    @property
-    def holds_transaction(self) -> bool:
-        """True until a `run` has taken the lookup's transaction (or `close` ended it)."""
-        return self._open is not None
-
-    def close(self) -> None:
-        """End the lookup's transaction if no `run` took it (it only read)."""
-        current, self._open = self._open, None
-        if current is not None:
-            current.stack.close()
+        with self.database.transaction() as connection:
+            return work(connection, self.principal, *args, **kwargs)
 
 
 async def authenticate(
     database: DatabaseDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AsyncIterator[AuthenticatedUser]:
+) -> AuthenticatedUser:
     """401 unless the request carries the token of a live session.
 
     A missing or malformed token is refused without touching the database.
-    The transaction stays open for the handler's first `run`; whatever
-    happens, it is ended before the response is sent (`scope="function"`).
     """
     if credentials is None:
         raise HTTPException(401, "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
     token = credentials.credentials
-    user = None
+    principal = None
     if looks_like_token(token):
-        user = await run_in_threadpool(_begin_and_look_up, database, token)
-    if user is None:
+        principal = await run_in_threadpool(_lookup, database, token)
+    if principal is None:
         raise HTTPException(
             401, "invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         )
-    try:
-        yield user
-    finally:
-        if user.holds_transaction:  # the handler never ran `run`: end the lookup's transaction
-            with anyio.CancelScope(shield=True):  # a dropped client must not leak it
-                await run_in_threadpool(user.close)
+    return AuthenticatedUser(principal, database)
 
 
-CurrentUser = Annotated[AuthenticatedUser, Depends(authenticate, scope="function")]
+CurrentUser = Annotated[AuthenticatedUser, Depends(authenticate)]
 
 
 async def authenticate_for_write(current_user: CurrentUser) -> AuthenticatedUser:
@@ -175,16 +143,9 @@ async def authenticate_for_write(current_user: CurrentUser) -> AuthenticatedUser
     return current_user
 
 
-WritingUser = Annotated[AuthenticatedUser, Depends(authenticate_for_write, scope="function")]
+WritingUser = Annotated[AuthenticatedUser, Depends(authenticate_for_write)]
 
 
-def _begin_and_look_up(database: Database, token: str) -> AuthenticatedUser | None:
-    """Begin a transaction and find the token's session; keep the transaction if found."""
-    with ExitStack() as stack:
-        connection = stack.enter_context(database.transaction())
-        principal = find_session(connection, token)
-        if principal is None:
-            return None
-        return AuthenticatedUser(
-            principal, database, _OpenTransaction(stack.pop_all(), connection)
-        )
+def _lookup(database: Database, token: str) -> Principal | None:
+    with database.transaction() as connection:
+        return find_session(connection, token)
