@@ -36,21 +36,29 @@ def reversed_prefix(prefix: str) -> Backwards | None:
     return None
 
 
-def trie(entries: Iterable[tuple[str, str]]) -> str:
+def trie(entries: Iterable[tuple[str, str]], *, any_case: bool = False) -> str:
     """One pattern for (literal, tail pattern) entries, the literals merged into a trie.
 
     The engine then tries a handful of alternatives per character, not one per entry.
+    `any_case` matches letters in either case by a class per letter (`[pP]`): the
+    IGNORECASE flag would make the search several times slower.
     """
+
+    def literal(character: str) -> str:
+        if any_case and character.lower() != character.upper():
+            return f"[{character.lower()}{character.upper()}]"
+        return re.escape(character)
+
     root: dict[str, Any] = {}
-    for literal, tail in entries:
+    for text, tail in entries:
         node = root
-        for character in literal:
+        for character in text.lower() if any_case else text:
             node = node.setdefault(character, {})
         node.setdefault("", []).append(tail)
 
     def pattern(node: dict[str, Any]) -> str:
         branches = [
-            re.escape(character) + pattern(child)
+            literal(character) + pattern(child)
             for character, child in sorted(node.items())
             if character
         ]

@@ -28,8 +28,8 @@ _DECODE_ROUNDS: Final = 3
 _PREFIXES: Final = token_prefixes()
 # Prefixes of common characters only are looked for by substring tests instead.
 _PLAIN_PREFIXES: Final = tuple(prefix for prefix in _PREFIXES if reversed_prefix(prefix) is None)
-_PAIR_KEY: Final = (
-    r"[ \t]*+[\]\"']?[A-Za-z0-9_.-]*?(?i:" + trie((hint[::-1], "") for hint in KEY_HINTS) + ")"
+_PAIR_KEY: Final = r"[ \t]*+[\]\"']?[A-Za-z0-9_.-]*?" + trie(
+    ((hint[::-1], "") for hint in KEY_HINTS), any_case=True
 )
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(

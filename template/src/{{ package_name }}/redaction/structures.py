@@ -98,8 +98,15 @@ def _walk(value: object, active: set[int], depth: int, *, stringify: bool) -> ob
         return redact_text(value)
     if type(value) in _SCALARS:
         return value
-    mapping = _as_mapping(value)
-    collection = _as_collection(value) if mapping is None else None
+    kind = type(value)
+    if kind is dict:  # the usual containers first: ABC checks cost more
+        mapping: Mapping[object, object] | None = cast("dict[object, object]", value)
+        collection: Collection[object] | None = None
+    elif kind is list or kind is tuple:
+        mapping, collection = None, cast("Collection[object]", value)
+    else:
+        mapping = _as_mapping(value)
+        collection = _as_collection(value) if mapping is None else None
     if mapping is None and collection is None:
         return redact_text(str(value)) if stringify else value
     identity = id(value)
@@ -167,11 +174,12 @@ def _walk_mapping(
             result[key] = item
         else:
             result[key] = _walk(item, active, depth + 1, stringify=stringify)
-    if texts and might_hold_secret("\n".join(texts)):
-        return {
-            (redact_text(key) if isinstance(key, str) else key): (
-                redact_text(item) if type(item) is str else item
-            )
+    if not texts or not might_hold_secret("\n".join(texts)):
+        return result
+    keys = [key for key in result if isinstance(key, str)]
+    if might_hold_secret("\n".join(keys)):  # keys seldom hold a secret: tested together
+        result = {
+            (redact_text(key) if isinstance(key, str) else key): item
             for key, item in result.items()
         }
-    return result
+    return {key: redact_text(item) if type(item) is str else item for key, item in result.items()}
