@@ -25,6 +25,7 @@ from .middleware import (
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
+from .schema import SchemaGuard
 from .settings import Settings, get_settings
 from .throttle import ThrottledError
 
@@ -68,13 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.state.settings = settings
+    app.state.schema_guard = schema_guard = SchemaGuard()
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(notes.router)
     # Added innermost first: a request passes RequestId, SecurityHeaders,
     # UnhandledError, then BodySizeLimit, so even a 500 or 413 carries the headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(UnhandledErrorMiddleware, schema_guard=schema_guard)
     docs = frozenset({"/docs", "/docs/oauth2-redirect"}) if development else frozenset[str]()
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls, docs_paths=docs)
     app.add_middleware(RequestIdMiddleware)

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .request_context import request_id_var
+from .schema import SchemaGuard
 
 __all__ = [
     "BodySizeLimitMiddleware",
@@ -35,6 +36,7 @@ _DOCS_CSP = (
     b"style-src https://cdn.jsdelivr.net"
 )
 _HSTS = b"max-age=63072000; includeSubDomains"
+_RETRY_AFTER = {"retry-after": "30"}  # seconds: about what a migrations job takes to run
 
 
 class RequestIdMiddleware:
@@ -158,10 +160,13 @@ class UnhandledErrorMiddleware:
 
     The body is only `{"error": "internal_error", "request_id": ...}`: no stack
     trace, SQL or path reaches the client, and the request id finds the log.
+    A database whose schema is missing or behind (`migrate` not run) answers
+    503 `service_unavailable` instead, and the log names the command to run.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, schema_guard: SchemaGuard) -> None:
         self.app = app
+        self.schema_guard = schema_guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -178,14 +183,24 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
+            if self.schema_guard.explains(error):
+                if not started:
+                    await _error_response(503, "service_unavailable", _RETRY_AFTER)(
+                        scope, receive, send
+                    )
+                return
             _logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if not started:
                 await _error_response(500, "internal_error")(scope, receive, send)
 
 
-def _error_response(status_code: int, error: str) -> JSONResponse:
-    return JSONResponse({"error": error, "request_id": request_id_var.get()}, status_code)
+def _error_response(
+    status_code: int, error: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "request_id": request_id_var.get()}, status_code, headers=headers
+    )
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
