@@ -491,7 +491,13 @@ def service_env(image: Built, port: int) -> dict[str, str]:
         )
     else:
         url = "sqlite:///data/service.sqlite3"
-    return {"HOST": "127.0.0.1", "PORT": str(port), "DATABASE_URL": url, "ENVIRONMENT": "test"}
+    return {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "test",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
 
 
 def process_uids(port: int) -> list[int]:

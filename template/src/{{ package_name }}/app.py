@@ -8,9 +8,16 @@ import anyio
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from . import auth, health, notes
 from .db import open_database
+from .edge import (
+    AllowedHostsMiddleware,
+    ConcurrencyLimitMiddleware,
+    ForwardedHeadersMiddleware,
+    RequestBodyRulesMiddleware,
+)
 from .errors import (
     busy_handler,
     http_exception_handler,
@@ -61,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if development else None,
         lifespan=lifespan,
+        redirect_slashes=False,  # a redirect would be built from the client's Host header
         exception_handlers={
             HTTPException: http_exception_handler,
             RequestValidationError: validation_exception_handler,
@@ -74,9 +82,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(notes.router)
     # Added innermost first: a request passes RequestId, SecurityHeaders,
-    # UnhandledError, then BodySizeLimit, so even a 500 or 413 carries the headers.
+    # ForwardedHeaders, AllowedHosts, CORS, RequestBodyRules, ConcurrencyLimit,
+    # UnhandledError, then BodySizeLimit, so every refusal carries the headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware, schema_guard=schema_guard)
+    app.add_middleware(
+        ConcurrencyLimitMiddleware,
+        limit=settings.max_concurrent_requests,
+        exempt_paths=frozenset({"/healthz"}),
+    )
+    app.add_middleware(RequestBodyRulesMiddleware)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_allow_origins),
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_hosts)
+    if settings.forwarded_allow_ips:
+        app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips)
     docs = frozenset({"/docs", "/docs/oauth2-redirect"}) if development else frozenset[str]()
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls, docs_paths=docs)
     app.add_middleware(RequestIdMiddleware)

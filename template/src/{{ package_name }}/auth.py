@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from .db import Database, Row
 from .deps import ClientAddress, CurrentUser, DatabaseDep, HashGateDep, SettingsDep, WritingUser
 from .hash_gate import HashGate, HashingBusyError
-from .passwords import hash_password, needs_rehash, verify_password
+from .passwords import NewPassword, hash_password, needs_rehash, verify_password
 from .sessions import Scope, end_all_sessions, end_session, start_session
 from .settings import Settings
 from .throttle import (
@@ -32,7 +32,7 @@ from .throttle import (
     record_registration,
 )
 
-__all__ = ["Credentials", "LoginRequest", "TokenOut", "UserOut", "router"]
+__all__ = ["Credentials", "LoginRequest", "Registration", "TokenOut", "UserOut", "router"]
 
 _Responses = dict[int | str, dict[str, Any]]  # FastAPI's `responses=` type
 
@@ -57,6 +57,12 @@ class LoginRequest(Credentials):
     """Credentials, and the scope the token should carry: `read` tokens may only read."""
 
     scope: Scope = "write"
+
+
+class Registration(Credentials):
+    """New credentials: the password must also pass the rules of `passwords.NewPassword`."""
+
+    password: NewPassword
 
 
 class UserOut(BaseModel):
@@ -86,7 +92,7 @@ _REFUSED: _Responses = {
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, responses={**_CONFLICT, **_REFUSED})
 async def register(
-    credentials: Credentials,
+    credentials: Registration,
     database: DatabaseDep,
     settings: SettingsDep,
     gate: HashGateDep,

@@ -1,6 +1,7 @@
 """Error bodies: a stable `error` code and the request id, never input or internals."""
 
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +17,7 @@ from .throttle import ThrottledError
 __all__ = [
     "busy_handler",
     "error_body",
+    "error_response",
     "http_exception_handler",
     "throttled_handler",
     "validation_exception_handler",
@@ -28,6 +30,13 @@ _ERROR_CODE = re.compile(r"[a-z]+(?:_[a-z]+)*")
 def error_body(error: str) -> dict[str, Any]:
     """The shape every error response shares."""
     return {"error": error, "request_id": request_id_var.get()}
+
+
+def error_response(
+    status_code: int, error: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """A ready ASGI response with the shared error body (for middleware that refuses)."""
+    return JSONResponse(error_body(error), status_code, headers=headers)
 
 
 async def http_exception_handler(request: Request, exc: HTTPException) -> JSONResponse:

@@ -9,9 +9,9 @@ import re
 import secrets
 
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import error_response
 from .request_context import request_id_var
 from .schema import SchemaGuard
 
@@ -128,7 +128,7 @@ class BodySizeLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _error_response(413, "request_too_large")(scope, receive, send)
+            await error_response(413, "request_too_large")(scope, receive, send)
             return
         received = 0
         started = False
@@ -152,7 +152,7 @@ class BodySizeLimitMiddleware:
         except RequestTooLargeError:
             if started:
                 raise
-            await _error_response(413, "request_too_large")(scope, receive, send)
+            await error_response(413, "request_too_large")(scope, receive, send)
 
 
 class UnhandledErrorMiddleware:
@@ -186,21 +186,13 @@ class UnhandledErrorMiddleware:
         except Exception as error:
             if self.schema_guard.explains(error):
                 if not started:
-                    await _error_response(503, "service_unavailable", _RETRY_AFTER)(
+                    await error_response(503, "service_unavailable", _RETRY_AFTER)(
                         scope, receive, send
                     )
                 return
             _logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if not started:
-                await _error_response(500, "internal_error")(scope, receive, send)
-
-
-def _error_response(
-    status_code: int, error: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": error, "request_id": request_id_var.get()}, status_code, headers=headers
-    )
+                await error_response(500, "internal_error")(scope, receive, send)
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

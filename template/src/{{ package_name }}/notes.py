@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from .db import Connection, Row
 from .deps import CurrentUser, WritingUser
 from .sessions import Principal
+from .text import MultiLine, SingleLine
 
 __all__ = ["NoteIn", "NoteOut", "router"]
 
@@ -19,13 +20,9 @@ router = APIRouter(prefix="/notes", tags=["notes"])
 
 _MAX_ID = 2**63 - 1  # both backends store ids as 64-bit integers
 NoteId = Annotated[int, Path(ge=1, le=_MAX_ID)]
-# Printable text: no control characters (the body may hold newlines and tabs).
-Title = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
-Body = Annotated[
-    str, StringConstraints(max_length=10_000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
-]
+# Titles are one line of visible text; bodies may also hold newlines and tabs (text.py).
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
+Body = Annotated[str, StringConstraints(max_length=10_000), MultiLine]
 _NOT_FOUND: _Responses = {status.HTTP_404_NOT_FOUND: {"description": "No such note of yours"}}
 _FORBIDDEN: _Responses = {status.HTTP_403_FORBIDDEN: {"description": "The token is read-only"}}
 

@@ -3,9 +3,12 @@
 import sys
 from typing import TypedDict
 
+import asyncio
+
 import uvicorn
 
 from .app import create_app
+from .http_server import bounded_h11_protocol
 from .logs import UVICORN_LOG_CONFIG, configure_logging
 from .settings import ConfigurationError, Settings, get_settings
 
@@ -19,6 +22,9 @@ class UvicornOptions(TypedDict, total=False):
     port: int
     log_config: None
     server_header: bool
+    http: type[asyncio.Protocol]
+    proxy_headers: bool
+    timeout_keep_alive: int
 
 
 def uvicorn_options(settings: Settings) -> UvicornOptions:
@@ -28,6 +34,12 @@ def uvicorn_options(settings: Settings) -> UvicornOptions:
         port=settings.port,
         log_config=UVICORN_LOG_CONFIG,  # configure_logging owns logging, with redaction
         server_header=False,  # no `server: uvicorn` header telling scanners what runs here
+        # h11 with a deadline for request heads (http_server.py says why h11).
+        http=bounded_h11_protocol(settings.http_header_timeout_seconds),
+        # Forwarded headers are the app's (edge.ForwardedHeadersMiddleware, from
+        # FORWARDED_ALLOW_IPS): uvicorn's own trust 127.0.0.1 and any text as an address.
+        proxy_headers=False,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
     )
 
 

@@ -11,10 +11,12 @@ output may carry request details that production logs must not keep.
 """
 
 import importlib.util
+import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Final, Literal, cast
+from typing import Annotated, Final, Literal, cast
 
 from pydantic import (
     Field,
@@ -24,10 +26,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 __all__ = [
+    "DEVELOPMENT_HOSTS",
     "ENV_FILE",
     "PLACEHOLDERS",
     "SECRETS_DIR",
@@ -70,7 +73,23 @@ _RULES: Final[dict[str, str]] = {
     "registration_throttle_per_address": _WHOLE_ABOVE_ZERO,
     "session_max_per_user": _WHOLE_ABOVE_ZERO,
     "purge_interval_seconds": "must be a number of seconds greater than 0",
+    "allowed_hosts": "must be comma-separated host names or IP addresses (e.g. api.example.com)",
+    "forwarded_allow_ips": "must be comma-separated IP addresses or networks (e.g. 10.0.0.0/8)",
+    "cors_allow_origins": "must be comma-separated origins (e.g. https://app.example.com)",
+    "cors_allow_credentials": "must be true or false",
+    "http_header_timeout_seconds": "must be a whole number from 1 to 300",
+    "http_keep_alive_seconds": "must be a whole number from 1 to 300",
+    "max_concurrent_requests": _WHOLE_ABOVE_ZERO,
 }
+
+# Host names clients may use in the Host header in development when ALLOWED_HOSTS is unset.
+DEVELOPMENT_HOSTS: Final = ("localhost", "127.0.0.1")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_NAME = re.compile(rf"(?:\*\.)?(?:{_LABEL}\.)*{_LABEL}")
+_ORIGIN = re.compile(rf"https?://(?:(?:{_LABEL}\.)*{_LABEL}|\[[0-9a-f:.]+\])(?::[0-9]{{1,5}})?")
+
+# A list in the environment is comma-separated text (`a.example,b.example`), not JSON.
+CommaSeparated = Annotated[tuple[str, ...], NoDecode]
 
 
 def _default_hash_concurrency() -> int:
@@ -118,6 +137,13 @@ class Settings(BaseSettings):
     registration_throttle_per_address: int = Field(default=10, gt=0)
     session_max_per_user: int = Field(default=10, gt=0)
     purge_interval_seconds: float = Field(default=300.0, gt=0)
+    allowed_hosts: CommaSeparated = Field(default=(), validate_default=True)
+    forwarded_allow_ips: CommaSeparated = ()
+    cors_allow_origins: CommaSeparated = ()
+    cors_allow_credentials: bool = False
+    http_header_timeout_seconds: int = Field(default=10, ge=1, le=300)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    max_concurrent_requests: int = Field(default=100, gt=0)
 
     @property
     def is_development(self) -> bool:
@@ -188,6 +214,86 @@ class Settings(BaseSettings):
         if value == "DEBUG" and info.data.get("environment") != "development":
             raise ValueError("may be DEBUG only when ENVIRONMENT=development; use INFO or higher")
         return value
+
+    @field_validator("allowed_hosts", "forwarded_allow_ips", "cors_allow_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """`a, b` in the environment becomes ("a", "b"); empty items are dropped."""
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _known_hosts(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """The Host values the service answers to; required outside development."""
+        development = info.data.get("environment") == "development"
+        if not value:
+            if development:
+                return DEVELOPMENT_HOSTS
+            raise ValueError(
+                "is required outside development: list the host names clients use, "
+                "comma-separated (e.g. api.example.com,*.api.example.com)"
+            )
+        hosts = tuple(host.lower() for host in value)
+        if "*" in hosts and not development:
+            raise ValueError(
+                "may be * only when ENVIRONMENT=development; list the host names clients use"
+            )
+        for host in hosts:
+            if host != "*" and not (_HOST_NAME.fullmatch(host) or _is_ip_address(host)):
+                raise ValueError(
+                    "must hold host names or IP addresses only, without scheme, port or path "
+                    "(e.g. api.example.com,*.example.com)"
+                )
+        return hosts
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """The proxies whose X-Forwarded-For/-Proto are believed: addresses or networks."""
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "must list the reverse proxies' IP addresses or networks "
+                    "(e.g. 127.0.0.1,10.0.0.0/8); * is not accepted: it would let any "
+                    "client choose its own address"
+                ) from None
+        return value
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Browser origins allowed to call the API: `*` or scheme://host[:port] exactly."""
+        origins = tuple(origin.lower() for origin in value)
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    "must hold origins like https://app.example.com (scheme and host, "
+                    "optional port, no path or trailing slash) or *"
+                )
+        return origins
+
+    @field_validator("cors_allow_credentials")
+    @classmethod
+    def _no_credentials_for_everyone(cls, value: bool, info: ValidationInfo) -> bool:
+        """`*` with credentials would let every web site act as the signed-in user."""
+        if value and "*" in info.data.get("cors_allow_origins", ()):
+            raise ValueError(
+                "may not be true while CORS_ALLOW_ORIGINS is *: list the origins "
+                "that may send credentials instead"
+            )
+        return value
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _holds_placeholder(url: str) -> bool:
