@@ -45,6 +45,7 @@ def _replica(database_url: str, folder: Path) -> Iterator[int]:
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "test",
+        "ALLOWED_HOSTS": "127.0.0.1",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOGIN_THROTTLE_PER_PAIR": str(PER_PAIR),

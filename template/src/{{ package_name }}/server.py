@@ -1,9 +1,8 @@
 """`serve`: uvicorn runs the app with options that all come from Settings, built in one place."""
 
+import asyncio
 import sys
 from typing import TypedDict
-
-import asyncio
 
 import uvicorn
 
