@@ -152,6 +152,8 @@ def _redact_pairs(text: str) -> str:
             continue
         raw = value["value"]
         opening = raw[0] if raw[0] in "\"'{" else ""
+        if not opening and not any(character.isalnum() for character in raw):
+            continue  # `session ::` or `password: ****` carries no secret to hide
         closing = "}" if opening == "{" else opening
         closing = closing if closing and len(raw) > 1 and raw.endswith(closing) else ""
         pieces.append(text[position : value.start("value")])
