@@ -226,9 +226,6 @@ def test_rendered_files_agree_on_the_app_role(rendered: RenderCombination) -> No
 JINJA_MARKERS = ("{{", "{%", "{#")
 # renovate.json is plain JSON; its rename comes with the update-policy work on
 # that file. Remove this entry once it lands (the test passes either way).
-SUFFIX_PENDING = {
-    "template/{% if dependency_updates == 'renovate' %}renovate.json{% endif %}.jinja"
-}
 
 
 def test_jinja_suffix_only_where_jinja_is_used() -> None:
@@ -246,4 +243,4 @@ def test_jinja_suffix_only_where_jinja_is_used() -> None:
         if name.endswith(".jinja")
         and not any(marker in (ROOT / name).read_text() for marker in JINJA_MARKERS)
     ]
-    assert set(plain) <= SUFFIX_PENDING, plain
+    assert not plain, plain
