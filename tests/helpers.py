@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
+import urllib.error
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +61,13 @@ __all__ = [
     "render",
     "replace_first_line",
     "run",
+    "serve_until_ready",
+    "shell",
     "tool",
     "update",
     "uv_env",
     "validator",
+    "validator_words",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,11 +150,14 @@ def tool(name: str) -> str:
     return found
 
 
-def readme_block(marker: str, readme: Path = ROOT / "README.md") -> list[str]:
-    """The shell lines between `<!-- marker -->` and `<!-- /marker -->`, as .ci/run reads them."""
+def readme_block(marker: str, readme: Path = ROOT / "README.md", fence: str = "sh") -> list[str]:
+    """The lines of the `fence` block between `<!-- marker -->` and `<!-- /marker -->`.
+
+    .ci/run reads README.md's shell blocks the same way; docs pages mark theirs alike.
+    """
     text = readme.read_text()
     found = re.search(
-        rf"^<!-- {marker} -->\n```sh\n(.*?)^```\n<!-- /{marker} -->$", text, re.M | re.S
+        rf"^<!-- {marker} -->\n```{fence}\n(.*?)^```\n<!-- /{marker} -->$", text, re.M | re.S
     )
     if found is None:
         raise AssertionError(f"{readme.name} lost its {marker} block")
@@ -164,6 +175,78 @@ def fresh_shell_env() -> dict[str, str]:
     env["PATH"] = os.pathsep.join(kept)
     assert shutil.which("uv", path=env["PATH"]) is None
     return env
+
+
+def shell(script: str, cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run lines as a user pastes them into bash: stop at the first failing one."""
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{script}\nexited {result.returncode}\n--- stdout\n{result.stdout[-4000:]}\n"
+        f"--- stderr\n{result.stderr[-6000:]}"
+    )
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_until_ready(
+    steps: Sequence[str], cwd: Path, env: Mapping[str, str], ready_within: float = 90.0
+) -> int:
+    """Run the steps, the last one starting the server: the status of its first /readyz.
+
+    The server gets a free PORT through the environment (settings read it before
+    .env); it is stopped, with everything the steps started, before this returns.
+    """
+    port = _free_port()
+    script = "\n".join([*steps[:-1], f"exec {steps[-1]}"])
+    server = subprocess.Popen(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={**env, "PORT": str(port)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + ready_within + 600  # the steps before serve: sync, tests
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                output = server.stdout.read() if server.stdout else ""
+                raise AssertionError(
+                    f"the steps ended ({server.returncode}) before serving:\n{output[-6000:]}"
+                )
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/readyz", timeout=2
+                ) as answer:
+                    return int(answer.status)
+            except urllib.error.HTTPError as error:
+                return error.code
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError("the server never answered /readyz")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def lock_path(python_version: str, database: str, template: Path = ROOT) -> Path:
@@ -284,6 +367,12 @@ def macro(name: str, *args: object) -> str:
     """What one macro of includes/validators.jinja renders, as a copier.yml default does."""
     source = f"{{% from 'includes/validators.jinja' import {name} %}}{{{{ {name}(*args) }}}}"
     return _JINJA.from_string(source).render(args=args)
+
+
+def validator_words(name: str) -> list[str]:
+    """One of the word lists includes/validators.jinja sets (keywords, stdlib modules ...)."""
+    source = f"{{% from 'includes/validators.jinja' import {name} %}}{{{{ {name} | join(' ') }}}}"
+    return _JINJA.from_string(source).render().split()
 
 
 def validator(name: str, *args: object) -> str:

@@ -8,14 +8,7 @@ answers (`--defaults --data ...`) and the port are added.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,30 +22,12 @@ from helpers import (
     git,
     readme_block,
     replace_first_line,
+    serve_until_ready,
+    shell,
 )
 
 ANSWERS = "--defaults --data 'project_name=My Service' --data author_email=security@example.org"
 PACKAGE = "my_service"
-READY_WITHIN = 90.0  # seconds for `python -m my_service` to answer /readyz
-
-
-def _shell(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run lines as a user pastes them into bash: stop at the first failing one."""
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        f"{script}\nexited {result.returncode}\n--- stdout\n{result.stdout[-4000:]}\n"
-        f"--- stderr\n{result.stderr[-6000:]}"
-    )
-    return result
 
 
 def _printed_steps(output: str, heading: str) -> list[str]:
@@ -69,53 +44,6 @@ def _printed_steps(output: str, heading: str) -> list[str]:
     return steps
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _serve_until_ready(steps: list[str], cwd: Path, env: dict[str, str]) -> int:
-    """Run the steps; the last one starts the server: wait for /readyz, then stop it."""
-    port = _free_port()
-    script = "\n".join([*steps[:-1], f"exec {steps[-1]}"])
-    server = subprocess.Popen(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=cwd,
-        env=env | {"PORT": str(port)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + READY_WITHIN + 600  # the steps before serve: sync, tests
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                output = server.stdout.read() if server.stdout else ""
-                raise AssertionError(
-                    f"the steps ended ({server.returncode}) before serving:\n{output[-6000:]}"
-                )
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/readyz", timeout=2
-                ) as answer:
-                    return int(answer.status)
-            except urllib.error.HTTPError as error:
-                return error.code
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError("the server never answered /readyz")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding a clone of this template (working tree committed), as a user has."""
@@ -129,7 +57,7 @@ def generated(workspace: Path) -> Iterator[tuple[Path, str]]:
     """README's generate command, verbatim plus the answers: (project, what Copier printed)."""
     (command,) = readme_block("generate-command")
     clone = workspace / "copier-secure-service"
-    result = _shell(f"{command} {ANSWERS}", clone, fresh_shell_env())
+    result = shell(f"{command} {ANSWERS}", clone, fresh_shell_env())
     project = workspace / "my-service"
     yield project, result.stderr
     shutil.rmtree(project)
@@ -162,7 +90,7 @@ def test_next_steps_serve_a_ready_service(
         for step in steps
     )
 
-    status = _serve_until_ready(steps, workspace / "copier-secure-service", fresh_shell_env())
+    status = serve_until_ready(steps, workspace / "copier-secure-service", fresh_shell_env())
 
     assert status == 200
 
@@ -181,7 +109,7 @@ def test_readme_update_command_brings_a_release_and_keeps_the_users_edit(
     clone = workspace / "copier-secure-service"
     env = fresh_shell_env()
     setup = [step for step in readme_block("next-steps") if not step.startswith(".tools/bin/uv")]
-    _shell("\n".join(setup), clone, env)
+    shell("\n".join(setup), clone, env)
     replace_first_line(project / "README.md", "# My Service, as its team describes it")
     commit_all(project, "Our own README title")
     git(clone, "checkout", "-q", "-b", "next-release")
@@ -192,7 +120,7 @@ def test_readme_update_command_brings_a_release_and_keeps_the_users_edit(
     git(clone, "checkout", "-q", "main")
 
     (command,) = readme_block("update-command")
-    result = _shell(command, project, env)
+    result = shell(command, project, env)
 
     readme = (project / "README.md").read_text()
     assert readme.startswith("# My Service, as its team describes it\n")
@@ -201,4 +129,4 @@ def test_readme_update_command_brings_a_release_and_keeps_the_users_edit(
     assert conflicted_paths(project) == []
     after = _printed_steps(result.stderr, "Before you commit")
     assert after[1].startswith(".tools/bin/uv lock")
-    _shell("\n".join(after), project, env)
+    shell("\n".join(after), project, env)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 
 import pytest
-from helpers import macro
+from helpers import ROOT, RenderTo, macro, validator_words
 from helpers import validator as check
 
 
@@ -56,6 +57,9 @@ def test_project_name(value: str, reason: str) -> None:
         ("acme--orders", "one - between words, not --"),
         ("acme-", "must not end with -"),
         ("a" * 65, "must be at most 64 characters long."),
+        ("fastapi", "a dependency has this name"),
+        ("rich", "a dependency has this name"),
+        ("fastapi-service", ""),
     ],
 )
 def test_project_slug(value: str, reason: str) -> None:
@@ -77,12 +81,20 @@ def test_project_slug(value: str, reason: str) -> None:
         ("match", "keyword"),
         ("email", "standard library"),
         ("logging", "standard library"),
+        ("test", "standard library"),
         ("fastapi", "depends on"),
-        ("tests", "depends on"),
+        ("yaml", "depends on"),
+        ("rich", "depends on"),
+        ("tests", "the project's own files"),
+        ("conftest", "the project's own files"),
+        ("noxfile", "the project's own files"),
+        ("build", "the project's own files"),
+        ("test_kitchen", "test_ names are pytest's modules"),
+        ("testkitchen", ""),
     ],
 )
 def test_package_name(value: str, reason: str) -> None:
-    """package_name: identifier, not a keyword, stdlib module or dependency."""
+    """package_name: identifier, not a keyword, stdlib module, dependency or project file."""
     result = check("package_name_error", value)
     assert (reason in result) if reason else result == ""
 
@@ -172,7 +184,13 @@ def test_app_role_cannot_be_set_apart_from_the_package() -> None:
         ("2048 Game", "game", "game"),
         ("Email", "email", "email_service"),
         ("Class", "class", "class_service"),
-        ("FastAPI", "fastapi", "fastapi_service"),
+        ("FastAPI", "fastapi-service", "fastapi_service"),
+        ("PyYAML", "pyyaml-service", "pyyaml_service"),
+        ("Tests", "tests", "tests_service"),
+        ("Noxfile", "noxfile", "noxfile_service"),
+        ("Test", "test", "testservice"),
+        ("Test Kitchen", "test-kitchen", "testkitchen"),
+        ("Test S", "test-s", "tests_service"),
         ("Café Orders", "cafe-orders", "cafe_orders"),
         ("Ünïcode Ærø Straße", "unicode-aero-strasse", "unicode_aero_strasse"),
         ("\uff26\uff55\uff4c\uff4c \uff57\uff49\uff44\uff54\uff48", "full-width", "full_width"),
@@ -218,3 +236,48 @@ def test_slug_transliteration_table_is_nfkd() -> None:
         _nfkd_ascii(c) == c and ascii.isascii() and ascii.isalpha() for c, ascii in extras.items()
     )
     assert {"ß": "ss", "æ": "ae", "ø": "o", "ł": "l"}.items() <= extras.items()
+
+
+def _locked_names() -> set[str]:
+    """Every package name in the template's lock files, the project's own left out."""
+    names = {
+        name
+        for lock in (ROOT / "includes" / "locks").glob("*.lock")
+        for name in re.findall(r'^\[\[package\]\]\nname = "([^"]+)"', lock.read_text(), re.M)
+    }
+    return names - {"{{ project_slug }}"}
+
+
+def test_locked_distributions_are_the_locks_names() -> None:
+    """The slug rule's list is exactly what the locks hold: after a relock, update it."""
+    assert set(validator_words("locked_distributions")) == _locked_names()
+
+
+def test_no_locked_distribution_is_a_valid_slug_or_package() -> None:
+    """A project named like a locked package could not be locked beside it (uv.lock would
+    hold two of that name), and its import name would shadow the dependency's."""
+    accepted = {
+        name
+        for name in _locked_names()
+        if check("project_slug_error", name) != "a dependency has this name"
+        or check("package_name_error", name.replace("-", "_")) == ""
+    }
+    assert accepted == set()
+
+
+def test_no_file_of_a_rendered_project_is_a_valid_package(render_to: RenderTo) -> None:
+    """Every folder and module at the top of a full project, and every name pytest puts on
+    sys.path from tests/, is refused as package_name (and never a default)."""
+    project = render_to({"database": "postgresql", "docker": True, "ci": "github"}).path
+    names = {
+        entry.stem
+        for folder in (project, project / "tests")
+        for entry in folder.iterdir()
+        if not entry.name.startswith((".", "test_"))
+        and (entry.is_dir() or entry.suffix == ".py")
+        and entry.stem != "__pycache__"
+    }
+    assert {"noxfile", "src", "tests", "conftest", "benchmarks"} <= names
+    refused = {name: check("package_name_error", name) for name in names}
+    assert {name: reason for name, reason in refused.items() if not reason} == {}
+    assert {macro("default_package", name) for name in names}.isdisjoint(names)
