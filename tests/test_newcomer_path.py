@@ -8,12 +8,14 @@ answers (`--defaults --data ...`) and the port are added.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import (
+    ROOT,
     answers_of,
     clone_with_history,
     commit_all,
@@ -130,3 +132,43 @@ def test_readme_update_command_brings_a_release_and_keeps_the_users_edit(
     after = _printed_steps(result.stderr, "Before you commit")
     assert after[1].startswith(".tools/bin/uv lock")
     shell("\n".join(after), project, env)
+
+
+# Hosts whose pages the documents link to, each checked to exist; everything else
+# must be a placeholder the reader replaces (YOUR-GIT-HOST) or a reserved example
+# domain (RFC 2606). The template has no public repository URL of its own yet.
+KNOWN_HOSTS = frozenset(
+    {
+        "127.0.0.1",
+        "localhost",
+        "cheatsheetseries.owasp.org",
+        "copier.readthedocs.io",
+        "dl.k8s.io",
+        "docs.astral.sh",
+        "peps.python.org",
+    }
+)
+
+
+def test_no_link_a_newcomer_meets_is_invented() -> None:
+    """README, CHANGELOG, the docs site and the rendered Markdown link to real pages or
+    to visible placeholders: never to a repository URL that looks real but is not."""
+    documents = [
+        ROOT / "README.md",
+        ROOT / "CHANGELOG.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        *sorted(path for path in (ROOT / "template").rglob("*.md*") if path.is_file()),
+    ]
+    hosts = {
+        f"{path.relative_to(ROOT)}: {host}"
+        for path in documents
+        for host in re.findall(r"https?://([^/:\s)\"'`<>]+)", path.read_text())
+    }
+    assert any(line.endswith(": YOUR-GIT-HOST") for line in hosts)
+    invented = {
+        line
+        for line in hosts
+        if (host := line.rpartition(": ")[2]) not in KNOWN_HOSTS | {"YOUR-GIT-HOST"}
+        and not re.search(r"(^|\.)example(\.(com|org|net))?$", host)
+    }
+    assert invented == set()
