@@ -17,7 +17,7 @@ from .headers import safe_headers
 from .keys import sensitive_key_label
 from .markers import CYCLE, MAX_DEPTH, TOO_DEEP, marker
 from .prefilter import might_hold_secret
-from .structures import needs_redaction, redact, redact_for_logging
+from .structures import redact, redact_for_logging, redact_log_fields
 from .text import redact_text
 
 __all__ = [
@@ -26,9 +26,9 @@ __all__ = [
     "TOO_DEEP",
     "marker",
     "might_hold_secret",
-    "needs_redaction",
     "redact",
     "redact_for_logging",
+    "redact_log_fields",
     "redact_text",
     "safe_headers",
     "sensitive_key_label",

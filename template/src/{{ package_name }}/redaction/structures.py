@@ -1,6 +1,7 @@
 """The one walk over structures: mappings, sequences and sets, to any depth, cycles included."""
 
 from collections.abc import Collection, Iterable, Mapping, Sequence, Set
+from functools import lru_cache
 from typing import Any, Final, cast, overload
 
 from .keys import sensitive_key_label
@@ -8,9 +9,10 @@ from .markers import CYCLE, MAX_DEPTH, TOO_DEEP, marker
 from .prefilter import might_hold_secret
 from .text import redact_text
 
-__all__ = ["needs_redaction", "redact", "redact_for_logging"]
+__all__ = ["redact", "redact_for_logging", "redact_log_fields"]
 
 _SCALARS: Final = frozenset({type(None), bool, int, float})
+_FLAT: Final = _SCALARS | {str}
 _GATHER_DEPTH: Final = 4
 """Deeper nesting is left to the full walk, whose cycle and depth checks it needs."""
 
@@ -54,15 +56,37 @@ def redact_for_logging(value: object) -> object:
     return _walk(value, set(), 0, stringify=True)
 
 
-def needs_redaction(items: Iterable[tuple[object, object]], texts: list[str]) -> bool:
-    """False only if `redact_for_logging` would leave these mapping items and `texts` as they are.
+def redact_log_fields(message: str, fields: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """A log record's message and `extra=` fields, redacted; the same objects if nothing is.
 
-    Walks without copying: it gathers every text into `texts` for one prefilter
-    test, and answers True at once for a sensitive key, a cycle, deep nesting or
-    a value that would have to be turned into text. A log record's fields come
-    here first; most need nothing more.
+    One prefilter pass covers the message and every text among the fields, so a
+    clean record costs one search: field names are judged once per set of names
+    (they come from code and repeat), flat values are joined as they are, nested
+    ones gathered without copying. Only a record that may hold a secret is walked.
     """
-    return _gather(items, texts, 0) or might_hold_secret("\n".join(texts))
+    if not fields:
+        return redact_text(message), fields
+    texts = [message]
+    values = fields.values()
+    if _names_need_walk(tuple(fields)):
+        suspect = True
+    elif _FLAT.issuperset(map(type, values)):
+        texts += [value for value in values if type(value) is str]
+        suspect = False
+    else:
+        suspect = _gather(fields.items(), texts, 0)
+    if not suspect and not might_hold_secret("\n".join(texts)):
+        return message, fields
+    return redact_text(message), redact_for_logging(fields)
+
+
+@lru_cache(maxsize=1024)
+def _names_need_walk(names: tuple[object, ...]) -> bool:
+    """True if a set of field names has one that names a secret, is not text, or holds one."""
+    for name in names:
+        if type(name) is not str or sensitive_key_label(name) is not None:
+            return True
+    return might_hold_secret("\n".join(cast("tuple[str, ...]", names)))
 
 
 def _gather(items: Iterable[tuple[object, object]], texts: list[str], depth: int) -> bool:
