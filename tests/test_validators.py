@@ -7,7 +7,7 @@ import sys
 import unicodedata
 
 import pytest
-from helpers import ROOT, RenderTo, macro, validator_words
+from helpers import ROOT, RenderTo, macro, tool, validator_words
 from helpers import validator as check
 
 
@@ -89,7 +89,7 @@ def test_project_slug(value: str, reason: str) -> None:
         ("conftest", "the project's own files"),
         ("noxfile", "the project's own files"),
         ("build", "the project's own files"),
-        ("test_kitchen", "test_ names are pytest's modules"),
+        ("test_kitchen", "must not start with test_"),
         ("testkitchen", ""),
     ],
 )
@@ -281,3 +281,14 @@ def test_no_file_of_a_rendered_project_is_a_valid_package(render_to: RenderTo) -
     refused = {name: check("package_name_error", name) for name in names}
     assert {name: reason for name, reason in refused.items() if not reason} == {}
     assert {macro("default_package", name) for name in names}.isdisjoint(names)
+
+
+def test_a_service_named_like_a_dependency_still_locks(render_to: RenderTo) -> None:
+    """`FastAPI` once gave the slug `fastapi`, whose uv.lock then held two packages called
+    fastapi and could not even be read; its default slug now locks as rendered."""
+    project = render_to({"project_name": "FastAPI"})
+    assert (project.answers["project_slug"], project.package) == (
+        "fastapi-service",
+        "fastapi_service",
+    )
+    project.run(tool("uv"), "lock", "--check", "--offline")
