@@ -27,6 +27,7 @@ import pytest
 import yaml
 from helpers import (
     ROOT,
+    RenderTo,
     answers_of,
     clone_with_history,
     fresh_shell_env,
@@ -232,3 +233,26 @@ def test_the_page_names_no_database_but_the_packages() -> None:
     assert yaml.safe_load("\n".join(block("answers-file", "yaml")))["project_name"] == (
         "Billing API"
     )
+
+
+def test_the_rendered_readme_and_env_example_give_the_pages_commands(
+    render_to: RenderTo,
+) -> None:
+    """A PostgreSQL project's README and .env.example spell `createdb` and `\\password`
+    exactly as the page does, so the walk above proves their commands too."""
+    project = render_to({"project_name": "Billing API", "database": "postgresql"}).path
+    page = set(block("postgresql-project") + block("postgresql-app-password"))
+    readme = (project / "README.md").read_text()
+    run_it = readme.partition("## Run it\n\n```sh\n")[2].partition("```")[0].splitlines()
+    commands = [
+        line.partition("   #")[0].strip()
+        for line in run_it
+        if line.startswith(("createdb ", "psql "))
+    ]
+    commands += [
+        line.removeprefix("#").strip()
+        for line in (project / ".env.example").read_text().splitlines()
+        if line.removeprefix("#").strip().startswith("psql ")
+    ]
+    assert len(commands) == 3, commands
+    assert set(commands) <= page
