@@ -10,14 +10,28 @@ uvicorn closes idle keep-alive connections but puts no deadline on a request
 head that arrives slowly, so a few hundred clients sending one header byte at a
 time hold their connections forever. `BoundedH11Protocol` closes a connection
 whose next request head is not complete within HTTP_HEADER_TIMEOUT_SECONDS.
+
+The deadline travels in `ServerConfig`, not in a class made at run time: with
+WORKERS > 1 uvicorn pickles its config into each worker process, and pickle
+finds a class by its module and name, so the protocol must be the module's own.
 """
 
 import asyncio
-from typing import ClassVar
+from typing import Any
 
+from uvicorn import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
 
-__all__ = ["BoundedH11Protocol", "bounded_h11_protocol"]
+__all__ = ["BoundedH11Protocol", "ServerConfig"]
+
+
+class ServerConfig(Config):
+    """uvicorn's Config plus the request-head deadline `BoundedH11Protocol` reads."""
+
+    def __init__(self, *, http_header_timeout_seconds: float, **options: Any) -> None:
+        super().__init__(**options)
+        self.http_header_timeout_seconds = http_header_timeout_seconds
 
 
 class BoundedH11Protocol(H11Protocol):
@@ -27,8 +41,20 @@ class BoundedH11Protocol(H11Protocol):
     it stops once a request head has been parsed (uvicorn then starts a cycle).
     """
 
-    header_timeout_seconds: ClassVar[float] = 10.0
     _head_deadline: asyncio.TimerHandle | None = None
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        """uvicorn makes one per connection; the deadline comes from its `ServerConfig`."""
+        if not isinstance(config, ServerConfig):
+            raise TypeError("BoundedH11Protocol needs a ServerConfig (server.serve builds one)")
+        super().__init__(config, server_state, app_state, _loop)
+        self.header_timeout_seconds = config.http_header_timeout_seconds
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the clock for the first request head."""
@@ -68,12 +94,3 @@ class BoundedH11Protocol(H11Protocol):
         self._head_deadline = None
         if not self._request_in_progress() and not self.transport.is_closing():
             self.transport.close()
-
-
-def bounded_h11_protocol(header_timeout_seconds: float) -> type[BoundedH11Protocol]:
-    """A protocol class with its deadline set (uvicorn instantiates the class itself)."""
-    return type(
-        "BoundedH11Protocol",
-        (BoundedH11Protocol,),
-        {"header_timeout_seconds": header_timeout_seconds},
-    )

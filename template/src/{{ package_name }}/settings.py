@@ -80,6 +80,8 @@ _RULES: Final[dict[str, str]] = {
     "http_header_timeout_seconds": "must be a whole number from 1 to 300",
     "http_keep_alive_seconds": "must be a whole number from 1 to 300",
     "max_concurrent_requests": _WHOLE_ABOVE_ZERO,
+    "workers": _WHOLE_UP_TO_64,
+    "shutdown_grace_seconds": "must be a whole number of seconds from 1 to 600",
 }
 
 # Host names clients may use in the Host header in development when ALLOWED_HOSTS is unset.
@@ -144,6 +146,9 @@ class Settings(BaseSettings):
     http_header_timeout_seconds: int = Field(default=10, ge=1, le=300)
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
     max_concurrent_requests: int = Field(default=100, gt=0)
+    # Server processes; each has its own database pool and hash gate (docs: sizing).
+    workers: int = Field(default=1, ge=1, le=64)
+    shutdown_grace_seconds: int = Field(default=10, ge=1, le=600)
 
     @property
     def is_development(self) -> bool:

@@ -1,0 +1,248 @@
+"""The server as processes: WORKERS and the graceful stop, against `python -m <package> serve`.
+
+Which process answers and what SIGTERM does are decided by uvicorn's supervisor
+and server in real processes, so only a real server can show them. A request is
+held in flight without any timing: it is sent with `Expect: 100-continue`, and
+the server's `100 Continue` proves the app is reading its body; the test sends
+the body only after SIGTERM. Every wait is bounded.
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import PACKAGE, PASSWORD, MigratedDatabase
+
+PROC = Path("/proc")
+LINUX_ONLY = pytest.mark.skipif(
+    not (PROC / "net" / "tcp").exists(),
+    reason="which process holds a connection is read from /proc (Linux only)",
+)
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+STARTED = "Application startup complete."
+STOPPED = "Application shutdown complete."
+CREDENTIALS = {"username": "ada", "password": PASSWORD}
+
+
+@dataclass
+class Server:
+    """A running `serve`: its process, its port and the lines it has logged so far."""
+
+    process: subprocess.Popen[str]
+    port: int
+    lines: list[str] = field(default_factory=list[str])
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+    def stop(self) -> int:
+        """Send SIGTERM, as Kubernetes and `docker stop` do."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.pid
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _serving(database: MigratedDatabase, folder: Path, **variables: str) -> Iterator[Server]:
+    """`python -m <package> serve` with `variables`, once every worker has started."""
+    port = _free_port()
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": database.app_url,
+        "ENVIRONMENT": "test",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PORT": str(port),
+        "PASSWORD_HASH_CONCURRENCY": "1",
+        **variables,
+    }
+    workers = int(variables.get("WORKERS", "1"))
+    with subprocess.Popen(  # noqa: S603 - the interpreter running the tests, fixed arguments
+        [sys.executable, "-m", PACKAGE, "serve"],
+        cwd=folder,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        server = Server(process, port)
+        output = process.stderr
+        assert output is not None
+        reader = threading.Thread(target=lambda: server.lines.extend(output), daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 60
+            while server.count(STARTED) < workers:
+                assert process.poll() is None, "".join(server.lines)
+                assert time.monotonic() < deadline, "the workers did not start in 60 s"
+                time.sleep(0.05)
+            yield server
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+            reader.join(timeout=30)
+
+
+def _request(port: int, method: str, path: str, body: object = None) -> tuple[int, bytes]:
+    with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=30)) as connection:
+        payload = None if body is None else json.dumps(body)
+        connection.request(method, path, payload, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+
+
+def _login_in_flight(port: int) -> tuple[socket.socket, bytes]:
+    """A login whose body is held back: the server has answered `100 Continue`.
+
+    Returns the connection and the body still to send.
+    """
+    status, _ = _request(port, "POST", "/auth/register", CREDENTIALS)
+    assert status == 201
+    body = json.dumps(CREDENTIALS).encode()
+    head = (
+        "POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+    )
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    connection.sendall(head.encode())
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        chunk = connection.recv(1)
+        assert chunk, "the server closed the connection before 100 Continue"
+        interim += chunk
+    assert interim.startswith(b"HTTP/1.1 100 ")
+    return connection, body
+
+
+def _refuses_new_connections(port: int, process: subprocess.Popen[str]) -> bool:
+    """True once connecting is refused (the listening socket is closed), within 30 s."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _finish(connection: socket.socket, body: bytes) -> bytes:
+    """Send the held-back body; everything the server sends until it closes."""
+    with connection:
+        connection.sendall(body)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+        return received
+
+
+def _assert_stop_lets_the_request_finish(server: Server, workers: int) -> None:
+    """SIGTERM with a login in flight: refused connections, then 200, then exit 0."""
+    connection, body = _login_in_flight(server.port)
+    server.stop()
+    assert _refuses_new_connections(server.port, server.process)
+    assert server.process.poll() is None, "the server exited with a request in flight"
+    response = _finish(connection, body)
+    head, _, payload = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(payload)["token_type"] == "bearer"
+    assert server.process.wait(timeout=30) == 0
+    assert server.count(STOPPED) == workers, "".join(server.lines)
+
+
+def _children(pid: int) -> set[int]:
+    children = (PROC / str(pid) / "task" / str(pid) / "children").read_text()
+    return {int(child) for child in children.split()}
+
+
+def _server_side_inode(server_port: int, client_port: int) -> str:
+    """The socket inode of the server's end of the connection from `client_port`."""
+    for line in (PROC / "net" / "tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == server_port and (
+            int(remote.split(":")[1], 16) == client_port
+        ):
+            return inode
+    raise AssertionError(f"no server socket for client port {client_port}")
+
+
+def _holder(pids: set[int], inode: str) -> int:
+    """The process among `pids` that has the socket `inode` open."""
+    target = f"socket:[{inode}]"
+    for pid in pids:
+        for descriptor in (PROC / str(pid) / "fd").iterdir():
+            try:
+                if os.readlink(descriptor) == target:
+                    return pid
+            except FileNotFoundError:
+                continue
+    raise AssertionError(f"no process holds {target}")
+
+
+def _answering_processes(server: Server, wanted: int, attempts: int = 200) -> set[int]:
+    """The processes that answered GET /healthz on new connections, until `wanted` did."""
+    candidates = _children(server.process.pid)
+    answered: set[int] = set()
+    for _ in range(attempts):
+        with closing(http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)) as client:
+            client.request("GET", "/healthz")
+            response = client.getresponse()
+            assert response.status == 200
+            response.read()
+            assert client.sock is not None
+            client_port = client.sock.getsockname()[1]
+            answered.add(_holder(candidates, _server_side_inode(server.port, client_port)))
+        if len(answered) >= wanted:
+            break
+    return answered
+
+
+@LINUX_ONLY
+@SQLITE_ONLY
+def test_two_workers_answer_and_stop_cleanly(database: MigratedDatabase, tmp_path: Path) -> None:
+    """WORKERS=2: two child processes answer on one port; SIGTERM stops both, status 0."""
+    with _serving(database, tmp_path, WORKERS="2") as server:
+        workers = _answering_processes(server, wanted=2)
+        assert len(workers) == 2
+        assert server.process.pid not in workers
+        _assert_stop_lets_the_request_finish(server, workers=2)
+        assert not any((PROC / str(pid)).exists() for pid in workers)
+
+
+def test_sigterm_lets_the_request_in_flight_finish(
+    database: MigratedDatabase, tmp_path: Path
+) -> None:
+    """One process: the login in flight at SIGTERM gets its 200, new connections are refused."""
+    with _serving(database, tmp_path, SHUTDOWN_GRACE_SECONDS="30") as server:
+        _assert_stop_lets_the_request_finish(server, workers=1)
+
+
+@SQLITE_ONLY
+def test_a_request_past_the_grace_period_is_cancelled(
+    database: MigratedDatabase, tmp_path: Path
+) -> None:
+    """A body that never comes does not hold the stop: cancelled after the grace, status 0."""
+    with _serving(database, tmp_path, SHUTDOWN_GRACE_SECONDS="1") as server:
+        connection, _ = _login_in_flight(server.port)
+        with connection:
+            server.stop()
+            assert server.process.wait(timeout=30) == 0
+        assert server.count("Cancel 1 running task(s), timeout graceful shutdown exceeded") == 1
+        assert server.count(STOPPED) == 1
