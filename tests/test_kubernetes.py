@@ -273,12 +273,20 @@ def test_the_service_serves_with_probes_and_drains_on_shutdown(
         assert (get["path"], get["port"]) == (path, "http"), probe
         assert get["httpHeaders"] == [{"name": "Host", "value": "localhost"}], probe
     assert "localhost" in allowed
-    # Concurrent argon2 hashes (64 MiB each) fit in half the memory limit.
+    # Concurrent argon2 hashes (64 MiB each, in every worker) fit in half the memory limit.
     limit = container["resources"]["limits"]["memory"]
     assert limit.endswith("Mi")
-    assert int(env["PASSWORD_HASH_CONCURRENCY"]) * 64 <= int(limit.removesuffix("Mi")) // 2
+    workers = int(env["WORKERS"])
+    hashes = workers * int(env["PASSWORD_HASH_CONCURRENCY"])
+    assert hashes * 64 <= int(limit.removesuffix("Mi")) // 2
+    # No more workers than CPUs of the limit (cores or millicores).
+    cpu = container["resources"]["limits"]["cpu"]
+    assert 1 <= workers <= (int(cpu[:-1]) // 1000 if cpu.endswith("m") else int(cpu))
+    # The endpoints drain (preStop), then the server's grace: both before the kill.
     drain = container["lifecycle"]["preStop"]["sleep"]["seconds"]
-    assert 0 < drain < spec["terminationGracePeriodSeconds"]
+    grace = int(env["SHUTDOWN_GRACE_SECONDS"])
+    assert min(drain, grace) > 0
+    assert drain + grace < spec["terminationGracePeriodSeconds"]
     spread = {c["topologyKey"] for c in spec["topologySpreadConstraints"]}
     assert spread == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
     service = objects["Service", "app"]["spec"]
