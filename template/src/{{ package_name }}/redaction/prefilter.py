@@ -17,7 +17,7 @@ from .formats import token_prefixes
 from .keys import KEY_HINTS
 from .patterns import reversed_prefix, trie
 
-__all__ = ["decodings", "might_hold_secret"]
+__all__ = ["decodings", "has_key_pair", "might_hold_secret"]
 
 SHORTEST_QUERY_SECRET: Final = 20
 """Shorter query values are not tested for a secret's shape."""
@@ -28,9 +28,14 @@ _DECODE_ROUNDS: Final = 3
 _PREFIXES: Final = token_prefixes()
 # Prefixes of common characters only are looked for by substring tests instead.
 _PLAIN_PREFIXES: Final = tuple(prefix for prefix in _PREFIXES if reversed_prefix(prefix) is None)
-_PAIR_KEY: Final = r"[ \t]*+[\]\"']?[A-Za-z0-9_.-]*?" + trie(
-    ((hint[::-1], "") for hint in KEY_HINTS), any_case=True
+# A key read backwards from its separator, up to a hint word; a word can start
+# only where one of its letters stands (the lookahead spares the trie elsewhere).
+_HINT_ENDS: Final = "".join(sorted({hint[-1] for hint in KEY_HINTS}))
+_PAIR_KEY: Final = (
+    rf"[ \t]*+[\]\"']?[A-Za-z0-9_.-]*?(?=[{_HINT_ENDS}{_HINT_ENDS.upper()}])"
+    + trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True)
 )
+_PAIRS: Final = re.compile(trie((("=", _PAIR_KEY), (":", _PAIR_KEY))))
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(
     trie(
@@ -66,6 +71,11 @@ def might_hold_secret(text: str) -> bool:
             if _could_match(decoded):
                 return True
     return False
+
+
+def has_key_pair(text: str) -> bool:
+    """True if `text` may hold `key=value` or `key: value` with a word of a sensitive key."""
+    return _PAIRS.search(text[::-1]) is not None
 
 
 def decodings(text: str) -> Iterator[str]:

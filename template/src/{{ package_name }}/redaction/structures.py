@@ -66,18 +66,23 @@ def redact_log_fields(message: str, fields: dict[str, object]) -> tuple[str, dic
     """
     if not fields:
         return redact_text(message), fields
-    texts = [message]
-    values = fields.values()
     if _names_need_walk(tuple(fields)):
-        suspect = True
-    elif _FLAT.issuperset(map(type, values)):
+        return redact_text(message), redact_for_logging(fields)
+    values = fields.values()
+    if _FLAT.issuperset(map(type, values)):  # the usual record: no walk, texts tested together
+        texts = [message]
         texts += [value for value in values if type(value) is str]
-        suspect = False
-    else:
-        suspect = _gather(fields.items(), texts, 0)
-    if not suspect and not might_hold_secret("\n".join(texts)):
-        return message, fields
-    return redact_text(message), redact_for_logging(fields)
+        if not might_hold_secret("\n".join(texts)):
+            return message, fields
+        redacted = {
+            key: redact_text(value) if type(value) is str else value
+            for key, value in fields.items()
+        }
+        return redact_text(message), redacted
+    texts = [message]
+    if _gather(fields.items(), texts, 0) or might_hold_secret("\n".join(texts)):
+        return redact_text(message), redact_for_logging(fields)
+    return message, fields
 
 
 @lru_cache(maxsize=1024)

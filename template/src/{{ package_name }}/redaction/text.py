@@ -7,6 +7,7 @@ data (`extra={...}`) so the key rule applies.
 
 import base64
 import binascii
+import ipaddress
 import math
 import re
 from collections import Counter
@@ -14,12 +15,13 @@ from typing import Final
 from urllib.parse import unquote
 
 from .formats import LABELS, redact_tokens
-from .keys import KEY_HINTS, sensitive_key_label
+from .keys import sensitive_key_label
 from .markers import marker
 from .prefilter import (
     QUERY_VALUE_CHARACTERS,
     SHORTEST_QUERY_SECRET,
     decodings,
+    has_key_pair,
     might_hold_secret,
 )
 
@@ -27,7 +29,7 @@ __all__ = ["redact_text"]
 
 # scheme://user:{password}@host keeps scheme, user and host; the password may hold '@'.
 _URL_CREDENTIALS: Final = re.compile(
-    r"(?<=[A-Za-z0-9+.-])(?P<prefix>://[^\s:/?#@]*+:)(?P<password>[^\s/?#]{0,512})@"
+    r"(?P<prefix>://(?<=[A-Za-z0-9+.-]://)[^\s:/?#@]*+:)(?P<password>[^\s/?#]{0,512})@"
 )
 _BEARER: Final = re.compile(r"\b(?P<scheme>bearer)(?P<space>\s+)[^\s,;\"']++", re.IGNORECASE)
 _BASIC: Final = re.compile(
@@ -58,7 +60,6 @@ _UUID: Final = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}
 _SECRET_ENTROPY: Final = 3.5
 """Bits per character from which a query value of mixed letters and digits looks random."""
 
-_KEY_HINT: Final = re.compile("|".join(map(re.escape, KEY_HINTS)))
 _MARKERS: Final = {
     label: marker(label) for label in {"password", "bearer", "basic", "secret", *LABELS}
 }
@@ -78,7 +79,7 @@ def redact_text(text: str) -> str:
 def _redact(text: str, *, decode: bool) -> str:
     """Every rule on `text`; `decode` also runs them on its percent-encoded runs."""
     # Decided before any marker is inserted: markers hold words such as "password".
-    pairs = ("=" in text or ":" in text) and _has_key_hint(text.lower())
+    pairs = has_key_pair(text)
     if decode and "%" in text:
         text = _ENCODED_RUN.sub(_redact_encoded, text)
     text = redact_tokens(text)
@@ -94,11 +95,6 @@ def _redact(text: str, *, decode: bool) -> str:
     if "=" in text and ("?" in text or "&" in text):
         text = _QUERY_VALUE.sub(_query_value_marker, text)
     return text
-
-
-def _has_key_hint(lowered: str) -> bool:
-    """True if lowercase `lowered` holds a word some sensitive key holds."""
-    return _KEY_HINT.search(lowered) is not None
 
 
 def _redact_encoded(match: re.Match[str]) -> str:
@@ -154,6 +150,8 @@ def _redact_pairs(text: str) -> str:
         opening = raw[0] if raw[0] in "\"'{" else ""
         if not opening and not any(character.isalnum() for character in raw):
             continue  # `session ::` or `password: ****` carries no secret to hide
+        if raw[0] == ":" and text[separator_end - 1] == ":" and _is_ipv6(":" + raw):
+            continue  # `session ::1`: the colon starts an IPv6 address
         closing = "}" if opening == "{" else opening
         closing = closing if closing and len(raw) > 1 and raw.endswith(closing) else ""
         pieces.append(text[position : value.start("value")])
@@ -163,6 +161,15 @@ def _redact_pairs(text: str) -> str:
         return text
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _is_ipv6(text: str) -> bool:
+    """True if `text` is an IPv6 address (`::1`, `::ffff:10.0.0.1`)."""
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _query_value_marker(match: re.Match[str]) -> str:
