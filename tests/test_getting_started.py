@@ -26,12 +26,13 @@ import pexpect
 import pytest
 import yaml
 from helpers import (
+    COPIER,
     ROOT,
-    RenderTo,
     answers_of,
     clone_with_history,
     fresh_shell_env,
     readme_block,
+    run,
     serve_until_ready,
     shell,
 )
@@ -235,24 +236,43 @@ def test_the_page_names_no_database_but_the_packages() -> None:
     )
 
 
-def test_the_rendered_readme_and_env_example_give_the_pages_commands(
-    render_to: RenderTo,
-) -> None:
-    """A PostgreSQL project's README and .env.example spell `createdb` and `\\password`
-    exactly as the page does, so the walk above proves their commands too."""
-    project = render_to({"project_name": "Billing API", "database": "postgresql"}).path
+def test_printed_steps_readme_and_env_example_give_the_pages_commands(tmp_path: Path) -> None:
+    """For a PostgreSQL project, the steps `copier copy` prints, the README and .env.example
+    spell `createdb` and `\\password` exactly as the page does: the walk above runs them."""
+    project = tmp_path / "billing-api"
+    printed = run(
+        tmp_path,
+        COPIER,
+        "copy",
+        "--vcs-ref=HEAD",
+        "--defaults",
+        "--data-file",
+        str(_answers_file(tmp_path)),
+        str(ROOT),
+        str(project),
+    ).stderr
     page = set(block("postgresql-project") + block("postgresql-app-password"))
     readme = (project / "README.md").read_text()
-    run_it = readme.partition("## Run it\n\n```sh\n")[2].partition("```")[0].splitlines()
-    commands = [
-        line.partition("   #")[0].strip()
-        for line in run_it
-        if line.startswith(("createdb ", "psql "))
-    ]
-    commands += [
-        line.removeprefix("#").strip()
-        for line in (project / ".env.example").read_text().splitlines()
-        if line.removeprefix("#").strip().startswith("psql ")
-    ]
-    assert len(commands) == 3, commands
-    assert set(commands) <= page
+    run_it = readme.partition("## Run it\n\n```sh\n")[2].partition("```")[0]
+    example = (project / ".env.example").read_text()
+    for source, text, count in [
+        ("printed", printed, 2),
+        ("README.md", run_it, 2),
+        (".env.example", example, 1),
+    ]:
+        commands = [
+            command.partition("   #")[0].strip()
+            for line in text.splitlines()
+            if (command := line.strip().removeprefix("#").strip()).startswith(
+                ("createdb -", "psql -")
+            )
+        ]
+        assert len(commands) == count, (source, commands)
+        assert set(commands) <= page, source
+
+
+def _answers_file(folder: Path) -> Path:
+    """The page's answers.yml, written into `folder`."""
+    answers = folder / "answers.yml"
+    answers.write_text("\n".join(block("answers-file", "yaml")) + "\n")
+    return answers
