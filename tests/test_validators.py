@@ -60,6 +60,10 @@ def test_project_name(value: str, reason: str) -> None:
         ("fastapi", "a dependency has this name"),
         ("rich", "a dependency has this name"),
         ("fastapi-service", ""),
+        ("activate", "taken by a command in .venv/bin"),
+        ("python", "taken by a command in .venv/bin"),
+        ("check-yaml", "taken by a command in .venv/bin"),
+        ("uv", "taken by a command in .venv/bin"),
     ],
 )
 def test_project_slug(value: str, reason: str) -> None:
@@ -191,6 +195,8 @@ def test_app_role_cannot_be_set_apart_from_the_package() -> None:
         ("Test", "test", "testservice"),
         ("Test Kitchen", "test-kitchen", "testkitchen"),
         ("Test S", "test-s", "tests_service"),
+        ("Python", "python-service", "python_service"),
+        ("Check YAML", "check-yaml-service", "check_yaml_service"),
         ("Café Orders", "cafe-orders", "cafe_orders"),
         ("Ünïcode Ærø Straße", "unicode-aero-strasse", "unicode_aero_strasse"),
         ("\uff26\uff55\uff4c\uff4c \uff57\uff49\uff44\uff54\uff48", "full-width", "full_width"),
@@ -291,4 +297,21 @@ def test_a_service_named_like_a_dependency_still_locks(render_to: RenderTo) -> N
         "fastapi-service",
         "fastapi_service",
     )
-    project.run(tool("uv"), "lock", "--check", "--offline")
+    project.run(tool("uv"), "lock", "--check")
+
+
+@pytest.mark.slow  # syncs a rendered project's environment
+def test_no_command_of_a_synced_project_is_a_valid_slug(render_to: RenderTo) -> None:
+    """The project's own command is named after its slug: no slug may spell a command
+    its environment already has (uv refuses `python`; `activate` would be overwritten)."""
+    project = render_to({"database": "postgresql"})
+    project.run(tool("uv"), "sync", "--locked")
+    own = project.answers["project_slug"]
+    commands = {
+        entry.name
+        for entry in (project.path / ".venv" / "bin").iterdir()
+        if re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", entry.name) and entry.name != own
+    }
+    assert "pytest" in commands
+    assert {name for name in commands if not check("project_slug_error", name)} == set()
+    assert commands | {"uv", "uvx"} == set(validator_words("venv_commands"))
