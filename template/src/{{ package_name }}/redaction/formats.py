@@ -146,9 +146,12 @@ _FINDER, _FOUND, _PLAIN = _finder()
 
 def redact_tokens(text: str) -> str:
     """Replace every known token format in `text` by its marker."""
-    found = {index for match in _FINDER.finditer(text[::-1]) for index in _FOUND[match[0]]}
-    found.update(index for prefix, index in _PLAIN if prefix in text)
-    for index in sorted(found):
+    backwards = text[::-1]
+    found = [index for prefix, index in _PLAIN if prefix in text]
+    if not found and _FINDER.search(backwards) is None:
+        return text  # the usual case: no prefix at all
+    found += [index for match in _FINDER.finditer(backwards) for index in _FOUND[match[0]]]
+    for index in sorted(set(found)):
         pattern, replace = _RULES[index]
         text = pattern.sub(replace, text)
     return text

@@ -10,6 +10,7 @@ uppercase letter; the words inside keys are then read from there.
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Final
 from urllib.parse import unquote
 
@@ -28,14 +29,10 @@ _DECODE_ROUNDS: Final = 3
 _PREFIXES: Final = token_prefixes()
 # Prefixes of common characters only are looked for by substring tests instead.
 _PLAIN_PREFIXES: Final = tuple(prefix for prefix in _PREFIXES if reversed_prefix(prefix) is None)
-# A key read backwards from its separator, up to a hint word; a word can start
-# only where one of its letters stands (the lookahead spares the trie elsewhere).
-_HINT_ENDS: Final = "".join(sorted({hint[-1] for hint in KEY_HINTS}))
-_PAIR_KEY: Final = (
-    rf"[ \t]*+[\]\"']?[A-Za-z0-9_.-]*?(?=[{_HINT_ENDS}{_HINT_ENDS.upper()}])"
-    + trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True)
-)
-_PAIRS: Final = re.compile(trie((("=", _PAIR_KEY), (":", _PAIR_KEY))))
+# `key=` / `key: ` read backwards from the separator: the whole key, whose words
+# are then looked up (keys repeat, so the answers are cached).
+_KEYS: Final = re.compile(r"[:=][ \t]*+[\]\"']?([A-Za-z0-9_.-]++)")
+_HINTS_BACKWARDS: Final = re.compile(trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True))
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(
     trie(
@@ -45,8 +42,6 @@ _TRIGGER: Final = re.compile(
                 for prefix in _PREFIXES
                 if (backwards := reversed_prefix(prefix)) is not None
             ),
-            ("=", _PAIR_KEY),  # `password=`
-            (":", _PAIR_KEY),  # `"api_key": `
             ("@", r"[^\s/?#]*+//:"),  # URL credentials: scheme, user, then the secret
             # `?key=value` with a value long enough to have a secret's shape
             (
@@ -75,7 +70,7 @@ def might_hold_secret(text: str) -> bool:
 
 def has_key_pair(text: str) -> bool:
     """True if `text` may hold `key=value` or `key: value` with a word of a sensitive key."""
-    return _PAIRS.search(text[::-1]) is not None
+    return ("=" in text or ":" in text) and _has_key_pair_backwards(text[::-1])
 
 
 def decodings(text: str) -> Iterator[str]:
@@ -89,8 +84,11 @@ def decodings(text: str) -> Iterator[str]:
 
 
 def _could_match(text: str) -> bool:
-    """The trigger search and the substring tests, on `text` as it is."""
-    if _TRIGGER.search(text[::-1]) is not None:
+    """The trigger search, the key words before separators and the substring tests."""
+    backwards = text[::-1]
+    if _TRIGGER.search(backwards) is not None:
+        return True
+    if ("=" in text or ":" in text) and _has_key_pair_backwards(backwards):
         return True
     if "earer" in text or "EARER" in text or "asic" in text or "ASIC" in text:
         return True  # Bearer / Basic credentials
@@ -98,3 +96,17 @@ def _could_match(text: str) -> bool:
         if prefix in text:
             return True
     return False
+
+
+def _has_key_pair_backwards(backwards: str) -> bool:
+    """True if a key before a separator in `backwards` (text read backwards) holds a key word."""
+    for key in _KEYS.findall(backwards):  # noqa: SIM110 - a plain loop: no generator on the hot path
+        if _holds_key_word(key):
+            return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _holds_key_word(backwards_key: str) -> bool:
+    """True if a key, read backwards, holds a word some sensitive key holds."""
+    return _HINTS_BACKWARDS.search(backwards_key) is not None

@@ -1,6 +1,6 @@
 """The one walk over structures: mappings, sequences and sets, to any depth, cycles included."""
 
-from collections.abc import Collection, Iterable, Mapping, Sequence, Set
+from collections.abc import Collection, Mapping, Sequence, Set
 from functools import lru_cache
 from typing import Any, Final, cast, overload
 
@@ -61,28 +61,23 @@ def redact_log_fields(message: str, fields: dict[str, object]) -> tuple[str, dic
 
     One prefilter pass covers the message and every text among the fields, so a
     clean record costs one search: field names are judged once per set of names
-    (they come from code and repeat), flat values are joined as they are, nested
-    ones gathered without copying. Only a record that may hold a secret is walked.
+    (they come from code and repeat), texts gathered without copying. Only a
+    record that may hold a secret is copied and redacted.
     """
     if not fields:
         return redact_text(message), fields
-    if _names_need_walk(tuple(fields)):
+    texts = [message]
+    if _gather(fields, texts, 0):
         return redact_text(message), redact_for_logging(fields)
-    values = fields.values()
-    if _FLAT.issuperset(map(type, values)):  # the usual record: no walk, texts tested together
-        texts = [message]
-        texts += [value for value in values if type(value) is str]
-        if not might_hold_secret("\n".join(texts)):
-            return message, fields
+    if not might_hold_secret("\n".join(texts)):
+        return message, fields
+    if _FLAT.issuperset(map(type, fields.values())):  # no walk: each text on its own
         redacted = {
             key: redact_text(value) if type(value) is str else value
             for key, value in fields.items()
         }
         return redact_text(message), redacted
-    texts = [message]
-    if _gather(fields.items(), texts, 0) or might_hold_secret("\n".join(texts)):
-        return redact_text(message), redact_for_logging(fields)
-    return message, fields
+    return redact_text(message), redact_for_logging(fields)
 
 
 @lru_cache(maxsize=1024)
@@ -94,29 +89,30 @@ def _names_need_walk(names: tuple[object, ...]) -> bool:
     return might_hold_secret("\n".join(cast("tuple[str, ...]", names)))
 
 
-def _gather(items: Iterable[tuple[object, object]], texts: list[str], depth: int) -> bool:
-    """Append the keys and texts of `items`, nested ones too, to `texts`; True if in doubt."""
-    if depth >= _GATHER_DEPTH:
+def _gather(mapping: Mapping[Any, object], texts: list[str], depth: int) -> bool:
+    """Append the texts among `mapping`'s values, nested ones too, to `texts`; True if in doubt.
+
+    In doubt: a name that names or holds a secret, a value that is neither text,
+    number nor a plain container, or nesting the walk must check for depth and cycles.
+    """
+    if depth >= _GATHER_DEPTH or _names_need_walk(tuple(mapping)):
         return True
-    for key, item in items:
-        if type(key) is not str:
-            return True
-        if item is not None and sensitive_key_label(key) is not None:
-            return True
-        texts.append(key)
+    for item in mapping.values():
         kind = type(item)
         if kind is str:
             texts.append(cast("str", item))
+        elif kind in _SCALARS:
+            continue
         elif kind is dict:
-            if _gather(cast("dict[object, object]", item).items(), texts, depth + 1):
+            if _gather(cast("dict[object, object]", item), texts, depth + 1):
                 return True
         elif kind is list or kind is tuple:
             for element in cast("Collection[object]", item):
-                if isinstance(element, str):
+                if type(element) is str:
                     texts.append(element)
                 elif type(element) not in _SCALARS:
                     return True
-        elif kind not in _SCALARS:
+        else:
             return True
     return False
 
