@@ -276,3 +276,13 @@ def _answers_file(folder: Path) -> Path:
     answers = folder / "answers.yml"
     answers.write_text("\n".join(block("answers-file", "yaml")) + "\n")
     return answers
+
+
+def test_what_you_need_covers_what_the_steps_use() -> None:
+    """The steps commit (git needs an identity) and the PostgreSQL ones need a server:
+    the page's list of prerequisites says so, with the commands that set them up."""
+    needs = PAGE.read_text().partition("## What you need\n")[2].partition("\n## ")[0]
+    assert any("git commit" in line for line in block("sqlite-first-run"))
+    assert "git config --global user.email" in needs
+    assert any(line.startswith("createdb ") for line in block("postgresql-project"))
+    assert "(#first-run-with-a-local-postgresql)" in needs
