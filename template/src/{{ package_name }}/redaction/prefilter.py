@@ -31,7 +31,11 @@ _PREFIXES: Final = token_prefixes()
 _PLAIN_PREFIXES: Final = tuple(prefix for prefix in _PREFIXES if reversed_prefix(prefix) is None)
 # `key=` / `key: ` read backwards from the separator: the whole key, whose words
 # are then looked up (keys repeat, so the answers are cached).
-_KEYS: Final = re.compile(r"[:=][ \t]*+[\]\"']?([A-Za-z0-9_.-]++)")
+# Keys without a letter (`10.0.0.1:8080`) hold no word and are skipped. One
+# pattern per separator: a literal first character makes the engine's scan fast.
+_KEY_AFTER_SEPARATOR: Final = r"[ \t]*+[\]\"']?(?=[0-9_.-]*+[A-Za-z])([A-Za-z0-9_.-]++)"
+_KEYS_BEFORE_EQUALS: Final = re.compile("=" + _KEY_AFTER_SEPARATOR)
+_KEYS_BEFORE_COLON: Final = re.compile(":" + _KEY_AFTER_SEPARATOR)
 _HINTS_BACKWARDS: Final = re.compile(trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True))
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(
@@ -70,7 +74,7 @@ def might_hold_secret(text: str) -> bool:
 
 def has_key_pair(text: str) -> bool:
     """True if `text` may hold `key=value` or `key: value` with a word of a sensitive key."""
-    return ("=" in text or ":" in text) and _has_key_pair_backwards(text[::-1])
+    return ("=" in text or ":" in text) and _has_key_pair(text, text[::-1])
 
 
 def decodings(text: str) -> Iterator[str]:
@@ -88,7 +92,7 @@ def _could_match(text: str) -> bool:
     backwards = text[::-1]
     if _TRIGGER.search(backwards) is not None:
         return True
-    if ("=" in text or ":" in text) and _has_key_pair_backwards(backwards):
+    if ("=" in text or ":" in text) and _has_key_pair(text, backwards):
         return True
     if "earer" in text or "EARER" in text or "asic" in text or "ASIC" in text:
         return True  # Bearer / Basic credentials
@@ -98,11 +102,16 @@ def _could_match(text: str) -> bool:
     return False
 
 
-def _has_key_pair_backwards(backwards: str) -> bool:
-    """True if a key before a separator in `backwards` (text read backwards) holds a key word."""
-    for key in _KEYS.findall(backwards):  # noqa: SIM110 - a plain loop: no generator on the hot path
-        if _holds_key_word(key):
-            return True
+def _has_key_pair(text: str, backwards: str) -> bool:
+    """True if a key before a separator in `text` (`backwards` read backwards) holds a key word."""
+    if "=" in text:
+        for key in _KEYS_BEFORE_EQUALS.findall(backwards):
+            if _holds_key_word(key):
+                return True
+    if ":" in text:
+        for key in _KEYS_BEFORE_COLON.findall(backwards):
+            if _holds_key_word(key):
+                return True
     return False
 
 

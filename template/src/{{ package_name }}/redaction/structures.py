@@ -7,7 +7,7 @@ from typing import Any, Final, cast, overload
 from .keys import sensitive_key_label
 from .markers import CYCLE, MAX_DEPTH, TOO_DEEP, marker
 from .prefilter import might_hold_secret
-from .text import redact_text
+from .text import redact_suspect_text, redact_text
 
 __all__ = ["redact", "redact_for_logging", "redact_log_fields"]
 
@@ -69,6 +69,8 @@ def redact_log_fields(message: str, fields: dict[str, object]) -> tuple[str, dic
     texts = [message]
     if _gather(fields, texts, 0):
         return redact_text(message), redact_for_logging(fields)
+    if len(texts) == 1:  # the message is the only text: if flagged, it holds the secret
+        return (redact_suspect_text(message) if might_hold_secret(message) else message), fields
     if not might_hold_secret("\n".join(texts)):
         return message, fields
     if _FLAT.issuperset(map(type, fields.values())):  # no walk: each text on its own

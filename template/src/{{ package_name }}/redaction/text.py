@@ -25,7 +25,7 @@ from .prefilter import (
     might_hold_secret,
 )
 
-__all__ = ["redact_text"]
+__all__ = ["redact_suspect_text", "redact_text"]
 
 # scheme://user:{password}@host keeps scheme, user and host; the password may hold '@'.
 _URL_CREDENTIALS: Final = re.compile(
@@ -73,6 +73,11 @@ def redact_text(text: str) -> str:
     """
     if not might_hold_secret(text):
         return text
+    return _redact(text, decode=True)
+
+
+def redact_suspect_text(text: str) -> str:
+    """`redact_text` for text the prefilter has already flagged: the rules run at once."""
     return _redact(text, decode=True)
 
 
