@@ -1,11 +1,11 @@
 """One cheap pass that says whether any redaction rule could match a text.
 
 Most log text holds no secret, so `might_hold_secret` must cost far less than
-the rules. It is one regular-expression search over the text read backwards
-plus a few substring tests. Read backwards, every trigger starts with a rare
-character the engine can skip to: the separator after a key (`=`, `:`), the
-`@` ending URL credentials, the `_`/`-`/`.` ending a token prefix, or an
-uppercase letter; the words inside keys are then read from there.
+the rules: one regular-expression search over the text read backwards, where
+every trigger starts with a rare character the engine can skip to (the `@`
+ending URL credentials, the `_`/`-`/`.` ending a token prefix, an uppercase
+letter); then, only if the text has a `=` or `:`, the keys before them, whose
+words are looked up once per key; then a few substring tests.
 """
 
 import re
