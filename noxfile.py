@@ -33,7 +33,7 @@ def slow(session: nox.Session) -> None:
     session.run("pytest", "-m", "slow", *session.posargs)
 
 
-# Between them every Python file of the template is rendered (db_postgresql.py
+# Between them every Python file of the template is rendered (db/postgresql.py
 # only comes with postgresql); the other answers change no Python file's set.
 LINTED_COMBINATIONS = ("defaults", "py311-pg-gitlab-nodocker")
 

@@ -46,11 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or get_settings()
     development = settings.is_development
-    database_url = settings.database_url.get_secret_value()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncGenerator[dict[str, Any]]:
-        database = open_database(database_url)
+        database = open_database(settings.database_url)
         gate = HashGate(
             concurrency=settings.password_hash_concurrency,
             wait_seconds=settings.password_hash_wait_seconds,

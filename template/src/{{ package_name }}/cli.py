@@ -17,7 +17,7 @@ from typing import Final, NoReturn
 from . import DISTRIBUTION
 from .redaction import redact_text
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "migrate_command"]
 
 _USAGE_ERROR = 2
 _ECHO_LIMIT = 200  # a usage error quotes at most this much of what was typed
@@ -74,12 +74,42 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> NoRet
     if extras:
         parser.error(_unrecognized(extras))
     if parsed.command == "migrate":
-        from .migrate import migrate_command
-
-        raise SystemExit(migrate_command([]))
+        raise SystemExit(migrate_command())
     from .server import serve  # the web stack loads only when it is needed
 
     raise SystemExit(serve())
+
+
+def migrate_command(*, secrets_dir: Path | None = None) -> int:
+    """Run `migrate`; return the exit status.
+
+    It reads only the database settings (`DatabaseSettings`, the same sources
+    and rules as the service's), so a migration Job needs no server settings.
+    Every failure is one line naming the problem and its fix: no traceback,
+    and never a URL or password. `secrets_dir` defaults to `/run/secrets`.
+    """
+    from .db import DatabaseUnavailableError, DatabaseUrlError, open_database
+    from .db.migrate import MigrationError, apply_migrations
+    from .settings import SECRETS_DIR, ConfigurationError, load_database_settings
+
+    variable = "MIGRATION_DATABASE_URL"
+    try:
+        settings = load_database_settings(secrets_dir=secrets_dir or SECRETS_DIR)
+        url = settings.migration_url()
+        if settings.migration_database_url is None:
+            variable = "DATABASE_URL"
+        applied = apply_migrations(open_database(url, create=True))
+    except (ConfigurationError, DatabaseUrlError, MigrationError) as error:
+        print(f"migrate: {error}", file=sys.stderr)
+        return 1
+    except DatabaseUnavailableError as error:
+        print(f"migrate: cannot use the database in {variable}: {error}", file=sys.stderr)
+        return 1
+    for name in applied:
+        print(f"applied {name}")
+    if not applied:
+        print("migrations: already up to date")
+    return 0
 
 
 def _value_taken_for_a_command(arguments: Sequence[str]) -> list[str]:

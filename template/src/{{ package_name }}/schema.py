@@ -14,8 +14,8 @@ import time
 from functools import lru_cache
 from typing import Final, Literal
 
-from .db import Database, Dialect
-from .migrate import load_migrations
+from .db import Database, DatabaseMissingError, Dialect
+from .db.migrate import load_migrations
 
 __all__ = ["Readiness", "SchemaGuard"]
 
@@ -27,7 +27,6 @@ _WARNING_INTERVAL_SECONDS: Final = 60.0
 _MISSING_OBJECT_STATES: Final = frozenset({"42P01", "42703"})
 _INSUFFICIENT_PRIVILEGE: Final = "42501"  # on schema_migrations: its grant's migration is not run
 _SQLITE_MISSING_OBJECT: Final = ("no such table", "no such column", "has no column named")
-_SQLITE_CANNOT_OPEN: Final = "unable to open database file"
 _COMMAND: Final = f"python -m {(__package__ or __name__).partition('.')[0]} migrate"
 
 
@@ -62,14 +61,14 @@ class SchemaGuard:
         if isinstance(sqlstate, str) and sqlstate in states:
             self.warn()
             return True
-        if isinstance(error, sqlite3.OperationalError):
-            message = str(error)
-            if message.startswith(_SQLITE_MISSING_OBJECT):
-                self.warn()
-                return True
-            if message == _SQLITE_CANNOT_OPEN:
-                self.warn(" (it creates the SQLite file), or check the file's permissions")
-                return True
+        if isinstance(error, DatabaseMissingError):
+            self.warn(" (it creates the SQLite file)")
+            return True
+        if isinstance(error, sqlite3.OperationalError) and str(error).startswith(
+            _SQLITE_MISSING_OBJECT
+        ):
+            self.warn()
+            return True
         return False
 
     def warn(self, detail: str = "") -> None:

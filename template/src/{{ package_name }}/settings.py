@@ -10,7 +10,6 @@ service refuses the placeholders of `.env.example` and `LOG_LEVEL=DEBUG`: debug
 output may carry request details that production logs must not keep.
 """
 
-import importlib.util
 import ipaddress
 import os
 import re
@@ -20,6 +19,8 @@ from typing import Annotated, Final, Literal, cast
 
 from pydantic import (
     Field,
+    PlainSerializer,
+    PlainValidator,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -29,14 +30,18 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from .db.url import SUPPORTED, DatabaseUrl, DatabaseUrlError
+
 __all__ = [
     "DEVELOPMENT_HOSTS",
     "ENV_FILE",
     "PLACEHOLDERS",
     "SECRETS_DIR",
     "ConfigurationError",
+    "DatabaseSettings",
     "Settings",
     "get_settings",
+    "load_database_settings",
     "load_settings",
 ]
 
@@ -55,7 +60,8 @@ _SECONDS_UP_TO_60: Final = "must be a number of seconds greater than 0, at most 
 # The rule each variable must follow, written for the person fixing the deployment.
 _RULES: Final[dict[str, str]] = {
     "environment": "must be one of development, test, production",
-    "database_url": "must be a sqlite:/// or postgresql:// URL",
+    "database_url": SUPPORTED,
+    "migration_database_url": SUPPORTED,
     "host": "must be a host name or IP address without spaces",
     "port": "must be a whole number from 1 to 65535",
     "log_level": "must be one of DEBUG, INFO, WARNING, ERROR",
@@ -90,6 +96,26 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST_NAME = re.compile(rf"(?:\*\.)?(?:{_LABEL}\.)*{_LABEL}")
 _ORIGIN = re.compile(rf"https?://(?:(?:{_LABEL}\.)*{_LABEL}|\[[0-9a-f:.]+\])(?::[0-9]{{1,5}})?")
 
+
+def _to_database_url(value: object) -> DatabaseUrl:
+    """Judge a DATABASE_URL-style value once, with the rules of `DatabaseUrl.parse`."""
+    if isinstance(value, DatabaseUrl):
+        return value
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not isinstance(value, str):
+        raise ValueError(SUPPORTED)
+    try:
+        return DatabaseUrl.parse(value.strip())
+    except DatabaseUrlError as error:
+        raise ValueError(str(error)) from None
+
+
+# A URL in the settings: judged once, printed and dumped masked.
+DatabaseUrlSetting = Annotated[
+    DatabaseUrl, PlainValidator(_to_database_url), PlainSerializer(str, return_type=str)
+]
+
 # A list in the environment is comma-separated text (`a.example,b.example`), not JSON.
 CommaSeparated = Annotated[tuple[str, ...], NoDecode]
 
@@ -107,8 +133,8 @@ class ConfigurationError(Exception):
     """The configuration cannot start the service; the message is safe to print."""
 
 
-class Settings(BaseSettings):
-    """Every knob the service reads; secrets are `SecretStr` so they never print."""
+class _SettingsSources(BaseSettings):
+    """What every settings class shares: the sources, ENVIRONMENT and the URL rules."""
 
     model_config = SettingsConfigDict(
         env_file=ENV_FILE,
@@ -120,7 +146,61 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["development", "test", "production"] = "production"
-    database_url: SecretStr
+
+    @property
+    def is_development(self) -> bool:
+        """Development unlocks API docs, console logs and DEBUG logging."""
+        return self.environment == "development"
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _lowercase_environment(cls, value: object) -> object:
+        """Accept `Production` as well as `production`."""
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url", "migration_database_url", check_fields=False)
+    @classmethod
+    def _no_placeholder(
+        cls, value: DatabaseUrl | None, info: ValidationInfo
+    ) -> DatabaseUrl | None:
+        """The `.env.example` placeholder passwords are accepted only in development."""
+        if value is None or info.data.get("environment") == "development":
+            return value
+        if _holds_placeholder(value.get_secret_value()):
+            raise ValueError(
+                "still holds the placeholder password from .env.example; set a real one "
+                "(placeholders are accepted only when ENVIRONMENT=development)"
+            )
+        return value
+
+
+class DatabaseSettings(_SettingsSources):
+    """What `migrate` reads: the database URLs alone, from the service's own sources."""
+
+    database_url: DatabaseUrlSetting | None = None
+    migration_database_url: DatabaseUrlSetting | None = None
+
+    def migration_url(self) -> DatabaseUrl:
+        """The URL `migrate` uses: the schema owner's, or the service's own on SQLite."""
+        if self.migration_database_url is not None:
+            return self.migration_database_url
+        if self.database_url is None:
+            raise ConfigurationError(
+                "MIGRATION_DATABASE_URL (or DATABASE_URL, on SQLite) is required "
+                "(set it in the environment or .env)"
+            )
+        if self.database_url.dialect == "sqlite":
+            return self.database_url
+        raise ConfigurationError(
+            "MIGRATION_DATABASE_URL is not set: on PostgreSQL, migrations run as the "
+            "schema owner, not as the service's DATABASE_URL role"
+        )
+
+
+class Settings(_SettingsSources):
+    """Every knob the service reads; secrets never print (`SecretStr`, `DatabaseUrl`)."""
+
+    database_url: DatabaseUrlSetting
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -150,11 +230,6 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     shutdown_grace_seconds: int = Field(default=10, ge=1, le=600)
 
-    @property
-    def is_development(self) -> bool:
-        """Development unlocks API docs, console logs and DEBUG logging."""
-        return self.environment == "development"
-
     @model_validator(mode="before")
     @classmethod
     def _log_format_follows_environment(cls, data: object) -> object:
@@ -167,10 +242,10 @@ class Settings(BaseSettings):
         development = str(values.get("environment", "")).strip().lower() == "development"
         return {**values, "log_format": "console" if development else "json"}
 
-    @field_validator("environment", "log_format", mode="before")
+    @field_validator("log_format", mode="before")
     @classmethod
     def _lowercase(cls, value: object) -> object:
-        """Accept `Production` or `JSON`: the choice is clear whatever the case."""
+        """Accept `JSON` as well as `json`."""
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
@@ -178,31 +253,6 @@ class Settings(BaseSettings):
     def _uppercase(cls, value: object) -> object:
         """Accept `info` as well as `INFO`."""
         return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("database_url")
-    @classmethod
-    def _supported_database(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        """A URL the installed drivers can open; placeholders only in development."""
-        url = value.get_secret_value()
-        if any(character.isspace() for character in url):
-            raise ValueError("must not contain spaces or line breaks")
-        if url.startswith("sqlite:///"):
-            if url == "sqlite:///":
-                raise ValueError("must name a database file after sqlite:/// (or :memory:)")
-        elif url.startswith("postgresql://"):
-            if importlib.util.find_spec("psycopg") is None:
-                raise ValueError(
-                    "uses postgresql:// but psycopg is not installed "
-                    "(this project was generated for sqlite)"
-                )
-        else:
-            raise ValueError(_RULES["database_url"])
-        if info.data.get("environment") != "development" and _holds_placeholder(url):
-            raise ValueError(
-                "still holds the placeholder password from .env.example; set a real one "
-                "(placeholders are accepted only when ENVIRONMENT=development)"
-            )
-        return value
 
     @field_validator("host")
     @classmethod
@@ -315,9 +365,22 @@ def load_settings(
     `secrets_dir` is used only if it is a directory, so a machine without
     `/run/secrets` neither warns nor fails.
     """
+    return cast("Settings", _load(Settings, env_file, secrets_dir))
+
+
+def load_database_settings(
+    *, env_file: Path | None = ENV_FILE, secrets_dir: Path | None = SECRETS_DIR
+) -> DatabaseSettings:
+    """The database part alone, from the same sources: `migrate` needs no server settings."""
+    return cast("DatabaseSettings", _load(DatabaseSettings, env_file, secrets_dir))
+
+
+def _load(
+    kind: type[_SettingsSources], env_file: Path | None, secrets_dir: Path | None
+) -> _SettingsSources:
     secrets = secrets_dir if secrets_dir is not None and secrets_dir.is_dir() else None
     try:
-        return Settings(_env_file=env_file, _secrets_dir=secrets)  # pyright: ignore[reportCallIssue] - required values come from the sources, not arguments
+        return kind(_env_file=env_file, _secrets_dir=secrets)  # pyright: ignore[reportCallIssue] - required values come from the sources, not arguments
     except ValidationError as error:
         raise ConfigurationError(_describe_errors(error)) from None
     except SourceError:

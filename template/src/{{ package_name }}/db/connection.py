@@ -1,4 +1,4 @@
-"""A thin database layer: one transaction per `with`, parameterized SQL only.
+"""Connections and transactions: one transaction per `with`, parameterized SQL only.
 
 `sql` is typed `LiteralString`, so pyright rejects f-strings, `%`-formatting and
 concatenation with runtime text: values travel only as `:name` params, and
@@ -6,37 +6,42 @@ identifiers are never built at runtime. Queries are logged at DEBUG as SQL
 text only; params (which may hold secrets) never reach the log.
 """
 
-import importlib
 import logging
 from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Literal, LiteralString, Protocol, Self
+from typing import Any, ClassVar, LiteralString, Protocol, Self
 
-from .sql_params import Compiler, SqlParameterError, raise_mismatch
+from .params import Compiler, raise_mismatch
+from .url import Dialect
 
 __all__ = [
     "Connection",
     "ConnectionClosedError",
     "Database",
-    "DatabaseUrlError",
-    "Dialect",
+    "DatabaseMissingError",
+    "DatabaseUnavailableError",
     "Params",
     "Row",
-    "SqlParameterError",
-    "open_database",
 ]
 
 Row = Mapping[str, Any]
 Params = Mapping[str, object]
-Dialect = Literal["sqlite", "postgresql"]
 
 _logger = logging.getLogger(__name__)
 _NO_PARAMS: Params = {}  # shared but never mutated: drivers only read params
 _CACHE_LIMIT = 1024
 
 
-class DatabaseUrlError(ValueError):
-    """The database URL cannot be used; the message never contains the URL itself."""
+class DatabaseUnavailableError(RuntimeError):
+    """No connection could be made (down, refused, missing, wrong password); the message is safe.
+
+    Backends raise it in place of the driver's error, whose text may quote the
+    URL: it names the problem and its fix, never a password.
+    """
+
+
+class DatabaseMissingError(DatabaseUnavailableError):
+    """The SQLite file (or its folder) does not exist yet: `migrate` creates it."""
 
 
 class ConnectionClosedError(RuntimeError):
@@ -188,9 +193,15 @@ _CLOSED = _ClosedConnection()
 class Database:
     """Where the data lives; every `transaction()` opens and closes its own connection."""
 
-    def __init__(self, dialect: Dialect, begin: Callable[[], Connection]) -> None:
+    def __init__(
+        self,
+        dialect: Dialect,
+        begin: Callable[[], Connection],
+        errors: tuple[type[Exception], ...],
+    ) -> None:
         self.dialect: Dialect = dialect
         self._begin = begin
+        self.errors = errors  # the driver's base error classes, for callers that report them
 
     @contextmanager
     def transaction(self) -> Generator[Connection]:
@@ -206,39 +217,3 @@ class Database:
         except Exception as error:  # noqa: BLE001 - readiness reports any failure as "not ready"
             _logger.warning("database ping failed: %s", type(error).__name__)
             return False
-
-
-def open_database(url: str, *, create: bool = False) -> Database:
-    """Return a `Database` for a `sqlite:///path` or `postgresql://...` URL.
-
-    Nothing connects yet. `create=True` (migrations only) lets SQLite create
-    the file; the service itself never creates an empty database by accident.
-    """
-    scheme = url.partition("://")[0].lower()
-    if scheme == "sqlite":
-        from .db_sqlite import sqlite_database
-
-        return sqlite_database(url, create=create)
-    if scheme in {"postgresql", "postgres"}:
-        return _postgresql_factory()(url)
-    raise DatabaseUrlError(
-        "DATABASE_URL must start with sqlite:/// or postgresql:// (the value is not shown)"
-    )
-
-
-def _postgresql_factory() -> Callable[[str], Database]:
-    """Load the PostgreSQL backend, which exists only in projects generated for it.
-
-    A dynamic import keeps pyright clean in SQLite projects, where neither the
-    module nor psycopg is installed.
-    """
-    try:
-        module = importlib.import_module(".db_postgresql", __package__)
-    except ModuleNotFoundError as error:
-        if error.name == f"{__package__}.db_postgresql":
-            raise DatabaseUrlError(
-                "this project was generated for SQLite; it has no PostgreSQL backend"
-            ) from None
-        raise DatabaseUrlError("psycopg is not installed: run `uv sync --locked`") from None
-    factory: Callable[[str], Database] = module.postgresql_database
-    return factory

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any, ClassVar, LiteralString, cast
 from urllib.parse import quote
 
-from .db import Connection, Database, DatabaseUrlError
-from .sql_params import compile_for_sqlite
+from .connection import Connection, Database, DatabaseMissingError, DatabaseUnavailableError
+from .params import compile_for_sqlite
+from .url import DatabaseUrl
 
 __all__ = ["SqliteRow", "split_statements", "sqlite_database"]
 
-_PREFIX = "sqlite:///"
 _BUSY_TIMEOUT_SECONDS = 5.0
+_PACKAGE = (__package__ or "").rpartition(".")[0]  # the service's import name, for hints
 
 
 class SqliteRow(sqlite3.Row, Mapping[str, Any]):
@@ -76,27 +77,28 @@ def split_statements(script: LiteralString) -> list[LiteralString]:
     return statements
 
 
-def sqlite_database(url: str, *, create: bool = False) -> Database:
-    """Parse `sqlite:///relative/path` or `sqlite:////absolute/path` into a `Database`."""
-    raw_path = url[len(_PREFIX) :] if url.startswith(_PREFIX) else ""
-    if not raw_path or raw_path == ":memory:" or "?" in raw_path or raw_path.startswith("file:"):
-        raise DatabaseUrlError(
-            "a SQLite DATABASE_URL must be sqlite:///path/to/file.sqlite3 "
-            "(no :memory:, since every transaction opens its own connection)"
-        )
-    path = Path(raw_path).resolve()
+def sqlite_database(url: DatabaseUrl, *, create: bool = False) -> Database:
+    """A `Database` on the file `url` names (its rules were checked by `DatabaseUrl.parse`)."""
+    path = url.sqlite_path
+    if path is None:
+        raise ValueError("sqlite_database needs a sqlite:/// URL")
     if create:
         _create_file(path)
     uri = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
 
     def begin() -> Connection:
-        raw = sqlite3.connect(
-            uri,
-            uri=True,
-            timeout=_BUSY_TIMEOUT_SECONDS,
-            isolation_level=None,  # we issue BEGIN ourselves
-            check_same_thread=False,  # one request at a time uses it, maybe across worker threads
-        )
+        try:
+            raw = sqlite3.connect(
+                uri,
+                uri=True,
+                timeout=_BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,  # we issue BEGIN ourselves
+                check_same_thread=False,  # one request at a time, maybe across worker threads
+            )
+        except sqlite3.OperationalError:
+            if not path.exists():
+                raise DatabaseMissingError(_cannot_open(path)) from None
+            raise DatabaseUnavailableError(_cannot_open(path)) from None
         try:
             raw.row_factory = SqliteRow
             raw.execute("PRAGMA foreign_keys = ON")
@@ -108,13 +110,28 @@ def sqlite_database(url: str, *, create: bool = False) -> Database:
             raise
         return SqliteConnection(raw)
 
-    return Database("sqlite", begin)
+    return Database("sqlite", begin, (sqlite3.Error,))
+
+
+def _cannot_open(path: Path) -> str:
+    """Why a SQLite file would not open, and the fix."""
+    if not path.parent.is_dir():
+        return f"the folder {path.parent} does not exist: run migrate, which creates it"
+    if not path.exists():
+        return f"{path} does not exist: run `python -m {_PACKAGE} migrate` to create it"
+    return f"{path} cannot be opened: check that this user may read and write it and its folder"
 
 
 def _create_file(path: Path) -> None:
     """Create the file owner-only (it holds password hashes) and switch it to WAL mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise DatabaseUnavailableError(
+            f"cannot create {path} ({reason}): choose a folder this user may write"
+        ) from None
     raw = sqlite3.connect(path, isolation_level=None)
     try:
         raw.execute("PRAGMA journal_mode = WAL")

@@ -1,0 +1,43 @@
+"""`open_database`: the backend for a `DatabaseUrl`, loaded only when it is used."""
+
+import importlib
+from collections.abc import Callable
+
+from .connection import Database
+from .url import DatabaseUrl, DatabaseUrlError
+
+__all__ = ["open_database"]
+
+
+def open_database(url: DatabaseUrl | str, *, create: bool = False) -> Database:
+    """Return a `Database` for a `sqlite:///path` or `postgresql://...` URL.
+
+    A string is judged by `DatabaseUrl.parse`, the same rules the settings use.
+    Nothing connects yet. `create=True` (migrations only) lets SQLite create
+    the file; the service itself never creates an empty database by accident.
+    """
+    if isinstance(url, str):
+        url = DatabaseUrl.parse(url)
+    if url.dialect == "sqlite":
+        from .sqlite import sqlite_database
+
+        return sqlite_database(url, create=create)
+    return _postgresql_factory()(url)
+
+
+def _postgresql_factory() -> Callable[[DatabaseUrl], Database]:
+    """Load the PostgreSQL backend, which exists only in projects generated for it.
+
+    A dynamic import keeps pyright clean in SQLite projects, where neither the
+    module nor psycopg is installed.
+    """
+    try:
+        module = importlib.import_module(".postgresql", __package__)
+    except ModuleNotFoundError as error:
+        if error.name == f"{__package__}.postgresql":
+            raise DatabaseUrlError(
+                "this project was generated for SQLite; it has no PostgreSQL backend"
+            ) from None
+        raise DatabaseUrlError("psycopg is not installed: run `uv sync --locked`") from None
+    factory: Callable[[DatabaseUrl], Database] = module.postgresql_database
+    return factory
