@@ -186,8 +186,8 @@ class DatabaseSettings(_SettingsSources):
             return self.migration_database_url
         if self.database_url is None:
             raise ConfigurationError(
-                "MIGRATION_DATABASE_URL (or DATABASE_URL, on SQLite) is required "
-                "(set it in the environment or .env)"
+                "MIGRATION_DATABASE_URL (or DATABASE_URL, on SQLite) is required: set it in "
+                "the environment or .env (`cp .env.example .env` starts one)"
             )
         if self.database_url.dialect == "sqlite":
             return self.database_url
