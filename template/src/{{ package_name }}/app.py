@@ -49,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncGenerator[dict[str, Any]]:
-        database = open_database(settings.database_url)
+        # On PostgreSQL this opens the process's pool, which connects in the
+        # background: a database that is down delays nothing here (503s until it is up).
+        database = open_database(settings.database_url, pool=settings.pool_options())
         gate = HashGate(
             concurrency=settings.password_hash_concurrency,
             wait_seconds=settings.password_hash_wait_seconds,
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 background.cancel_scope.cancel()
         finally:
             gate.close()
+            # Joining the pool's workers blocks: keep it off the event loop.
+            await anyio.to_thread.run_sync(database.close)
 
     app = FastAPI(
         docs_url="/docs" if development else None,

@@ -7,10 +7,12 @@ lookups per request; see benchmarks/bench_http.py for what they cost.
 import logging
 import re
 import secrets
+from typing import cast
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .db import Database, DatabaseUnavailableError
 from .errors import error_response
 from .request_context import request_id_var
 from .schema import SchemaGuard
@@ -37,6 +39,7 @@ _DOCS_CSP = (
 )
 _HSTS = b"max-age=63072000; includeSubDomains"
 _RETRY_AFTER = {"retry-after": "30"}  # seconds: about what a migrations job takes to run
+_OUTAGE_RETRY_AFTER = {"retry-after": "5"}  # seconds: a pool slot frees or the server is back
 
 
 class RequestIdMiddleware:
@@ -161,7 +164,9 @@ class UnhandledErrorMiddleware:
     The body is only `{"error": "internal_error", "request_id": ...}`: no stack
     trace, SQL or path reaches the client, and the request id finds the log.
     A database whose schema is missing or behind (`migrate` not run) answers
-    503 `service_unavailable` instead, and the log names the command to run.
+    503 `service_unavailable` instead, and the log names the command to run; so
+    does a database that cannot serve now (no pool connection free in time, the
+    server down, hung or refusing), with a short Retry-After.
     """
 
     def __init__(self, app: ASGIApp, *, schema_guard: SchemaGuard) -> None:
@@ -190,9 +195,33 @@ class UnhandledErrorMiddleware:
                         scope, receive, send
                     )
                 return
+            if _is_outage(scope, error):
+                # The pool timed out, or the server is down, hung or refusing: not a bug.
+                _logger.warning(
+                    "database unavailable in %s %s: %s",
+                    scope["method"],
+                    scope["path"],
+                    error if isinstance(error, DatabaseUnavailableError) else type(error).__name__,
+                )
+                if not started:
+                    await error_response(503, "service_unavailable", _OUTAGE_RETRY_AFTER)(
+                        scope, receive, send
+                    )
+                return
             _logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if not started:
                 await error_response(500, "internal_error")(scope, receive, send)
+
+
+def _is_outage(scope: Scope, error: Exception) -> bool:
+    """True when `error` means the database cannot serve now (its backend's outage errors)."""
+    if isinstance(error, DatabaseUnavailableError):
+        return True
+    state: object = scope.get("state")  # the lifespan's state: {"database": ...}
+    if not isinstance(state, dict):
+        return False
+    database = cast("dict[str, object]", state).get("database")
+    return isinstance(database, Database) and isinstance(error, database.outages)
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

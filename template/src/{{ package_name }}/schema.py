@@ -37,10 +37,13 @@ class SchemaGuard:
         self._lock = threading.Lock()
         self._last_warning = float("-inf")
 
-    def readiness(self, database: Database) -> Readiness:
-        """Ready when every shipped migration is recorded; the reason goes to the log only."""
+    def readiness(self, database: Database, *, wait_seconds: float | None = None) -> Readiness:
+        """Ready when every shipped migration is recorded; the reason goes to the log only.
+
+        `wait_seconds` bounds the wait for a pooled connection (probes must answer fast).
+        """
         try:
-            with database.transaction() as connection:
+            with database.transaction(wait_seconds=wait_seconds) as connection:
                 rows = connection.fetch_all("SELECT version FROM schema_migrations")
         except Exception as error:  # noqa: BLE001 - readiness reports any failure as "not ready"
             if self.explains(error, reading_versions=True):

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
+from .db.connection import PoolOptions
 from .db.url import SUPPORTED, DatabaseUrl, DatabaseUrlError
 
 __all__ = [
@@ -88,6 +89,11 @@ _RULES: Final[dict[str, str]] = {
     "max_concurrent_requests": _WHOLE_ABOVE_ZERO,
     "workers": _WHOLE_UP_TO_64,
     "shutdown_grace_seconds": "must be a whole number of seconds from 1 to 600",
+    "database_pool_min_size": "must be a whole number from 1 to 1000",
+    "database_pool_max_size": "must be a whole number from 1 to 1000",
+    "database_pool_timeout_seconds": _SECONDS_UP_TO_60,
+    "database_statement_timeout_seconds": "must be a number of seconds greater than 0, "
+    "at most 3600",
 }
 
 # Host names clients may use in the Host header in development when ALLOWED_HOSTS is unset.
@@ -229,6 +235,21 @@ class Settings(_SettingsSources):
     # Server processes; each has its own database pool and hash gate (docs: sizing).
     workers: int = Field(default=1, ge=1, le=64)
     shutdown_grace_seconds: int = Field(default=10, ge=1, le=600)
+    # PostgreSQL only (SQLite opens its file per transaction and ignores them):
+    # connections per process; replicas x WORKERS x max must fit max_connections.
+    database_pool_min_size: int = Field(default=1, ge=1, le=1000)
+    database_pool_max_size: int = Field(default=10, ge=1, le=1000)
+    database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    database_statement_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+
+    def pool_options(self) -> PoolOptions:
+        """The database pool's size and timeouts, as the backend takes them."""
+        return PoolOptions(
+            min_size=self.database_pool_min_size,
+            max_size=self.database_pool_max_size,
+            timeout_seconds=self.database_pool_timeout_seconds,
+            statement_timeout_seconds=self.database_statement_timeout_seconds,
+        )
 
     @model_validator(mode="before")
     @classmethod
@@ -268,6 +289,15 @@ class Settings(_SettingsSources):
         """DEBUG output is for a developer's machine, never for shared logs."""
         if value == "DEBUG" and info.data.get("environment") != "development":
             raise ValueError("may be DEBUG only when ENVIRONMENT=development; use INFO or higher")
+        return value
+
+    @field_validator("database_pool_max_size")
+    @classmethod
+    def _pool_holds_its_minimum(cls, value: int, info: ValidationInfo) -> int:
+        """The pool cannot keep open more connections than it may have."""
+        minimum = info.data.get("database_pool_min_size")
+        if isinstance(minimum, int) and value < minimum:
+            raise ValueError("must be at least DATABASE_POOL_MIN_SIZE")
         return value
 
     @field_validator("allowed_hosts", "forwarded_allow_ips", "cors_allow_origins", mode="before")

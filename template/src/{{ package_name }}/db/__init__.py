@@ -13,6 +13,7 @@ from .connection import (
     DatabaseMissingError,
     DatabaseUnavailableError,
     Params,
+    PoolOptions,
     Row,
 )
 from .params import SqlParameterError
@@ -28,6 +29,7 @@ __all__ = [
     "DatabaseUrlError",
     "Dialect",
     "Params",
+    "PoolOptions",
     "Row",
     "SqlParameterError",
     "open_database",

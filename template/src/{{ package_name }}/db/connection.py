@@ -9,6 +9,7 @@ text only; params (which may hold secrets) never reach the log.
 import logging
 from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar, LiteralString, Protocol, Self
 
 from .params import Compiler, raise_mismatch
@@ -21,6 +22,7 @@ __all__ = [
     "DatabaseMissingError",
     "DatabaseUnavailableError",
     "Params",
+    "PoolOptions",
     "Row",
 ]
 
@@ -42,6 +44,21 @@ class DatabaseUnavailableError(RuntimeError):
 
 class DatabaseMissingError(DatabaseUnavailableError):
     """The SQLite file (or its folder) does not exist yet: `migrate` creates it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """How the service shares server connections (PostgreSQL; SQLite has no server to pool).
+
+    `min_size` connections are kept open, at most `max_size` exist, a
+    transaction waits `timeout_seconds` for a free one, and the server cancels
+    any statement running longer than `statement_timeout_seconds`.
+    """
+
+    min_size: int = 1
+    max_size: int = 10
+    timeout_seconds: float = 3.0
+    statement_timeout_seconds: float = 15.0
 
 
 class ConnectionClosedError(RuntimeError):
@@ -163,7 +180,11 @@ class Connection:
             else:
                 raw.rollback()
         finally:
-            raw.close()
+            self._release(raw)
+
+    def _release(self, raw: DriverConnection) -> None:
+        """End the driver connection: closed here; a pooled backend returns it to its pool."""
+        raw.close()
 
 
 class _NeverFast:
@@ -190,29 +211,49 @@ class _ClosedConnection:
 _CLOSED = _ClosedConnection()
 
 
+def _nothing_to_close() -> None:
+    """A database without a pool holds nothing between transactions."""
+
+
 class Database:
-    """Where the data lives; every `transaction()` opens and closes its own connection."""
+    """Where the data lives; every `transaction()` takes a connection and gives it back.
+
+    `begin(wait_seconds)` makes that connection; `wait_seconds` bounds how long
+    a pooled backend waits for a free one (None: its own timeout). `outages`
+    are the driver's errors that mean the server cannot serve now (the app
+    answers them 503 with Retry-After); `close` releases what the backend holds
+    (the pool), once, at shutdown.
+    """
 
     def __init__(
         self,
         dialect: Dialect,
-        begin: Callable[[], Connection],
+        begin: Callable[[float | None], Connection],
         errors: tuple[type[Exception], ...],
+        *,
+        outages: tuple[type[Exception], ...] = (),
+        close: Callable[[], None] = _nothing_to_close,
     ) -> None:
         self.dialect: Dialect = dialect
         self._begin = begin
         self.errors = errors  # the driver's base error classes, for callers that report them
+        self.outages: tuple[type[Exception], ...] = (DatabaseUnavailableError, *outages)
+        self._close = close
 
     @contextmanager
-    def transaction(self) -> Generator[Connection]:
+    def transaction(self, *, wait_seconds: float | None = None) -> Generator[Connection]:
         """Yield a connection; commit if the block succeeds, roll back if it raises."""
-        with self._begin() as connection:
+        with self._begin(wait_seconds) as connection:
             yield connection
 
-    def ping(self) -> bool:
+    def close(self) -> None:
+        """Release the backend's connections (the pool's); transactions fail afterwards."""
+        self._close()
+
+    def ping(self, *, wait_seconds: float | None = None) -> bool:
         """True when a trivial query succeeds; failures are logged without details."""
         try:
-            with self.transaction() as connection:
+            with self.transaction(wait_seconds=wait_seconds) as connection:
                 return connection.fetch_one("SELECT 1 AS ok") is not None
         except Exception as error:  # noqa: BLE001 - readiness reports any failure as "not ready"
             _logger.warning("database ping failed: %s", type(error).__name__)

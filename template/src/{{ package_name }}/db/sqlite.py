@@ -86,7 +86,7 @@ def sqlite_database(url: DatabaseUrl, *, create: bool = False) -> Database:
         _create_file(path)
     uri = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
 
-    def begin() -> Connection:
+    def begin(_wait_seconds: float | None = None) -> Connection:
         try:
             raw = sqlite3.connect(
                 uri,
