@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ LINUX_ONLY = pytest.mark.skipif(
 )
 SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 STARTED = "Application startup complete."
+LISTENING = "Uvicorn running on"
 STOPPED = "Application shutdown complete."
 CREDENTIALS = {"username": "ada", "password": PASSWORD}
 
@@ -60,7 +61,7 @@ def _free_port() -> int:
 
 @contextmanager
 def _serving(database: MigratedDatabase, folder: Path, **variables: str) -> Iterator[Server]:
-    """`python -m <package> serve` with `variables`, once every worker has started."""
+    """`python -m <package> serve` with `variables`, once it listens and every worker started."""
     port = _free_port()
     environment = {
         "PATH": os.environ.get("PATH", ""),
@@ -79,6 +80,7 @@ def _serving(database: MigratedDatabase, folder: Path, **variables: str) -> Iter
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        process_group=0,  # its own group: the teardown can end workers a failed test left
     ) as process:
         server = Server(process, port)
         output = process.stderr
@@ -87,16 +89,29 @@ def _serving(database: MigratedDatabase, folder: Path, **variables: str) -> Iter
         reader.start()
         try:
             deadline = time.monotonic() + 60
-            while server.count(STARTED) < workers:
+            # One process listens after its startup; a supervisor binds before its workers'.
+            while server.count(STARTED) < workers or not server.count(LISTENING):
                 assert process.poll() is None, "".join(server.lines)
                 assert time.monotonic() < deadline, "the workers did not start in 60 s"
                 time.sleep(0.05)
             yield server
         finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
+            _end_group(process)
             reader.join(timeout=30)
+
+
+def _end_group(process: subprocess.Popen[str]) -> None:
+    """Stop the server, then kill what is left of its group (orphaned workers included).
+
+    A worker outliving its supervisor would keep stderr open, and the test run with it.
+    """
+    if process.poll() is None:
+        process.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
 
 
 def _request(port: int, method: str, path: str, body: object = None) -> tuple[int, bytes]:
