@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PACKAGE, PASSWORD, MigratedDatabase
+from replicas import free_port, request
 
 PROC = Path("/proc")
 LINUX_ONLY = pytest.mark.skipif(
@@ -53,16 +54,10 @@ class Server:
         return self.process.pid
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _serving(database: MigratedDatabase, folder: Path, **variables: str) -> Iterator[Server]:
     """`python -m <package> serve` with `variables`, once it listens and every worker started."""
-    port = _free_port()
+    port = free_port()
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database.app_url,
@@ -114,20 +109,12 @@ def _end_group(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=30)
 
 
-def _request(port: int, method: str, path: str, body: object = None) -> tuple[int, bytes]:
-    with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=30)) as connection:
-        payload = None if body is None else json.dumps(body)
-        connection.request(method, path, payload, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        return response.status, response.read()
-
-
 def _login_in_flight(port: int) -> tuple[socket.socket, bytes]:
     """A login whose body is held back: the server has answered `100 Continue`.
 
     Returns the connection and the body still to send.
     """
-    status, _ = _request(port, "POST", "/auth/register", CREDENTIALS)
+    status, _, _ = request(port, "POST", "/auth/register", CREDENTIALS)
     assert status == 201
     body = json.dumps(CREDENTIALS).encode()
     head = (
