@@ -6,8 +6,10 @@ working tree committed on top), so no tag ever lands here.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from helpers import clone_with_history, commit_all, edit, git, run
@@ -15,17 +17,35 @@ from helpers import clone_with_history, commit_all, edit, git, run
 NOX = str(Path(sys.executable).with_name("nox"))
 
 
+class Scratch(NamedTuple):
+    """A scratch clone, the version written up in it and one that is not."""
+
+    path: Path
+    version: str
+    unwritten: str
+
+
 @pytest.fixture
-def scratch(tmp_path: Path) -> Path:
-    """A clone of this template with the working tree committed and 0.2.0 written up."""
+def scratch(tmp_path: Path) -> Scratch:
+    """A clone of this template with the working tree committed and the next version written up.
+
+    The version is one above every tag the repository has, so the tests hold
+    whatever releases are already tagged.
+    """
     clone = tmp_path / "template"
-    clone_with_history(clone)
+    _, version = clone_with_history(clone)
+    major = int(version.split(".")[0])
     changelog = clone / "CHANGELOG.md"
-    changelog.write_text(
-        changelog.read_text().replace("## Unreleased (0.2.0)\n", "## 0.2.0 (2026-12-01)\n", 1)
+    text = re.sub(
+        r"^## Unreleased.*$",
+        f"## {version} (2026-12-01)",
+        changelog.read_text(),
+        count=1,
+        flags=re.M,
     )
-    commit_all(clone, "Release 0.2.0")
-    return clone
+    changelog.write_text(text)
+    commit_all(clone, f"Release {version}")
+    return Scratch(clone, version, f"{major}.1.0")
 
 
 def _release(clone: Path, *args: str) -> tuple[int, str]:
@@ -44,57 +64,60 @@ def _tags(clone: Path) -> set[str]:
     return set(git(clone, "tag", "--list").split())
 
 
-def test_release_tags_an_annotated_pep440_tag_at_head(scratch: Path) -> None:
+def test_release_tags_an_annotated_pep440_tag_at_head(scratch: Scratch) -> None:
     """A written-up version, current locks and a clean tree: an annotated tag on HEAD."""
-    code, output = _release(scratch, "0.2.0")
+    code, output = _release(scratch.path, scratch.version)
 
     assert code == 0, output
-    assert git(scratch, "cat-file", "-t", "0.2.0").strip() == "tag"
-    assert git(scratch, "rev-parse", "0.2.0^{commit}") == git(scratch, "rev-parse", "HEAD")
-    assert "git push origin 0.2.0" in output
+    version = scratch.version
+    assert git(scratch.path, "cat-file", "-t", version).strip() == "tag"
+    assert git(scratch.path, "rev-parse", f"{version}^{{commit}}") == git(
+        scratch.path, "rev-parse", "HEAD"
+    )
+    assert f"git push origin {version}" in output
 
 
-def test_release_refuses_a_version_without_a_changelog_entry(scratch: Path) -> None:
-    """No `## 0.3.0 (date)` heading: refused, naming the heading to write; no tag."""
-    before = _tags(scratch)
+def test_release_refuses_a_version_without_a_changelog_entry(scratch: Scratch) -> None:
+    """No `## X.Y.Z (date)` heading: refused, naming the heading to write; no tag."""
+    before = _tags(scratch.path)
 
-    code, output = _release(scratch, "0.3.0")
+    code, output = _release(scratch.path, scratch.unwritten)
 
     assert code != 0
-    assert "CHANGELOG.md has no entry for 0.3.0" in _failure(output)
-    assert "`## 0.3.0 (YYYY-MM-DD)`" in _failure(output)
-    assert _tags(scratch) == before
+    assert f"CHANGELOG.md has no entry for {scratch.unwritten}" in _failure(output)
+    assert f"`## {scratch.unwritten} (YYYY-MM-DD)`" in _failure(output)
+    assert _tags(scratch.path) == before
 
 
-def test_release_refuses_a_dirty_tree(scratch: Path) -> None:
+def test_release_refuses_a_dirty_tree(scratch: Scratch) -> None:
     """An uncommitted file: refused, naming it; no tag."""
-    (scratch / "notes.txt").write_text("not reviewed\n")
-    before = _tags(scratch)
+    (scratch.path / "notes.txt").write_text("not reviewed\n")
+    before = _tags(scratch.path)
 
-    code, output = _release(scratch, "0.2.0")
+    code, output = _release(scratch.path, scratch.version)
 
     assert code != 0
     assert "the work tree is dirty (notes.txt" in _failure(output)
-    assert _tags(scratch) == before
+    assert _tags(scratch.path) == before
 
 
-def test_release_refuses_a_stale_lock(scratch: Path) -> None:
+def test_release_refuses_a_stale_lock(scratch: Scratch) -> None:
     """A dependency added without relocking: refused, naming the lock and `nox -s relock`."""
     edit(
-        scratch / "template" / "pyproject.toml.jinja",
+        scratch.path / "template" / "pyproject.toml.jinja",
         '    "fastapi>=0.120.0",\n',
         '    "fastapi>=0.120.0",\n    "idna>=3.0",\n',
     )
-    commit_all(scratch, "A dependency, not relocked")
-    before = _tags(scratch)
+    commit_all(scratch.path, "A dependency, not relocked")
+    before = _tags(scratch.path)
 
-    code, output = _release(scratch, "0.2.0")
+    code, output = _release(scratch.path, scratch.version)
 
     assert code != 0
     line = _failure(output)
     assert "includes/locks/py3.11-sqlite.lock is stale" in line
     assert "nox -s relock" in line
-    assert _tags(scratch) == before
+    assert _tags(scratch.path) == before
 
 
 @pytest.mark.parametrize(
@@ -107,12 +130,14 @@ def test_release_refuses_a_stale_lock(scratch: Path) -> None:
         pytest.param(("0.1.0",), "tag 0.1.0 exists already", id="tagged"),
     ],
 )
-def test_release_refuses_bad_arguments(scratch: Path, args: tuple[str, ...], reason: str) -> None:
+def test_release_refuses_bad_arguments(
+    scratch: Scratch, args: tuple[str, ...], reason: str
+) -> None:
     """A missing, extra, malformed or already-tagged version: one line saying so; no tag."""
-    before = _tags(scratch)
+    before = _tags(scratch.path)
 
-    code, output = _release(scratch, *args)
+    code, output = _release(scratch.path, *args)
 
     assert code != 0
     assert reason in _failure(output)
-    assert _tags(scratch) == before
+    assert _tags(scratch.path) == before
