@@ -295,6 +295,12 @@ def test_the_service_serves_with_probes_and_drains_on_shutdown(
     hpa = objects["HorizontalPodAutoscaler", "app"]["spec"]
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "app"}
     assert 2 <= hpa["minReplicas"] < hpa["maxReplicas"]
+    # Every pod the HPA and a rolling update may run, each worker with a full pool,
+    # leaves PostgreSQL's default max_connections (100, 3 reserved) 20 to spare.
+    surge = deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    pool = int(env["DATABASE_POOL_MAX_SIZE"])
+    assert 1 <= int(env["DATABASE_POOL_MIN_SIZE"]) <= pool
+    assert (hpa["maxReplicas"] + surge) * workers * pool <= 100 - 3 - 20
     pdb = objects["PodDisruptionBudget", "app"]["spec"]
     assert pdb["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
     assert pdb["maxUnavailable"] == 1
