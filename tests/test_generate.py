@@ -216,7 +216,7 @@ def test_rendered_files_agree_on_the_app_role(rendered: RenderCombination) -> No
     """Migrations, compose, .env.example and the tests' constant all use the same role."""
     project = rendered("py311-pg-gitlab-nodocker")
     role = f"{project.package}_app"
-    migration = project.path / "src" / project.package / "migrations" / "postgresql"
+    migration = project.path / "src" / project.package / "db" / "migrations" / "postgresql"
     assert f"CREATE ROLE {role} LOGIN;" in (migration / "0002_app_role.sql").read_text()
     assert f"postgresql://{role}:" in (project.path / ".env.example").read_text()
     assert f'APP_ROLE = "{role}"' in (project.path / "tests" / "conftest.py").read_text()
