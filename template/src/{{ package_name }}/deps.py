@@ -80,10 +80,10 @@ class AuthenticatedUser:
     principal, *args)` and commits before the response is sent, in one worker
     thread: blocking database calls never run on the event loop.
 
-    The token check is its own transaction, ended before the handler runs:
-    continuing it in `run` saves one transaction per request, but holds it
+    The token check is one autocommit SELECT, ended before the handler runs:
+    continuing a transaction from it into `run` would hold that transaction
     (on SQLite, the database's write lock) across the event loop, and under a
-    login flood other requests then time out waiting for that lock.
+    login flood other requests would then time out waiting for that lock.
     """
 
     principal: Principal
@@ -147,5 +147,6 @@ WritingUser = Annotated[AuthenticatedUser, Depends(authenticate_for_write)]
 
 
 def _lookup(database: Database, token: str) -> Principal | None:
-    with database.transaction() as connection:
+    # One SELECT: no transaction around it, so no write lock on SQLite, no BEGIN on PostgreSQL.
+    with database.autocommit() as connection:
         return find_session(connection, token)

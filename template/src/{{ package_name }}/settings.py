@@ -235,8 +235,8 @@ class Settings(_SettingsSources):
     # Server processes; each has its own database pool and hash gate (docs: sizing).
     workers: int = Field(default=1, ge=1, le=64)
     shutdown_grace_seconds: int = Field(default=10, ge=1, le=600)
-    # PostgreSQL only (SQLite opens its file per transaction and ignores them):
-    # connections per process; replicas x WORKERS x max must fit max_connections.
+    # Connections per process; replicas x WORKERS x max must fit max_connections.
+    # SQLite reads only the max: how many connections wait between transactions.
     database_pool_min_size: int = Field(default=1, ge=1, le=1000)
     database_pool_max_size: int = Field(default=10, ge=1, le=1000)
     database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)

@@ -18,7 +18,8 @@ def open_database(
     A string is judged by `DatabaseUrl.parse`, the same rules the settings use.
     Nothing connects yet, except that `pool` (the service, on PostgreSQL) opens
     a connection pool that connects in the background; call `close()` at
-    shutdown. SQLite ignores `pool`: each transaction opens the file itself.
+    shutdown. On SQLite, `pool` keeps up to `max_size` connections open
+    between transactions (otherwise each transaction opens the file itself).
     `create=True` (migrations only, never pooled) lets SQLite create the file;
     the service itself never creates an empty database by accident.
     """
@@ -27,7 +28,8 @@ def open_database(
     if url.dialect == "sqlite":
         from .sqlite import sqlite_database
 
-        return sqlite_database(url, create=create)
+        keep_idle = 0 if pool is None or create else pool.max_size
+        return sqlite_database(url, create=create, keep_idle=keep_idle)
     module = _postgresql_module()
     if pool is None or create:
         plain: Callable[[DatabaseUrl], Database] = module.postgresql_database

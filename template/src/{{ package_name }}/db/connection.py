@@ -48,11 +48,13 @@ class DatabaseMissingError(DatabaseUnavailableError):
 
 @dataclass(frozen=True, slots=True)
 class PoolOptions:
-    """How the service shares server connections (PostgreSQL; SQLite has no server to pool).
+    """How the service shares its database connections.
 
-    `min_size` connections are kept open, at most `max_size` exist, a
-    transaction waits `timeout_seconds` for a free one, and the server cancels
-    any statement running longer than `statement_timeout_seconds`.
+    On PostgreSQL `min_size` connections are kept open, at most `max_size`
+    exist, a transaction waits `timeout_seconds` for a free one, and the server
+    cancels any statement running longer than `statement_timeout_seconds`. On
+    SQLite only `max_size` applies: how many connections wait between
+    transactions (more may be open at once; writers queue on the file's lock).
     """
 
     min_size: int = 1
@@ -218,8 +220,10 @@ def _nothing_to_close() -> None:
 class Database:
     """Where the data lives; every `transaction()` takes a connection and gives it back.
 
-    `begin(wait_seconds)` makes that connection; `wait_seconds` bounds how long
-    a pooled backend waits for a free one (None: its own timeout). `outages`
+    `begin(wait_seconds, autocommit)` makes that connection; `wait_seconds`
+    bounds how long a pooled backend waits for a free one (None: its own
+    timeout), and `autocommit` asks for one whose statements each commit on
+    their own (`autocommit()`). `outages`
     are the driver's errors that mean the server cannot serve now (the app
     answers them 503 with Retry-After); `close` releases what the backend holds
     (the pool), once, at shutdown.
@@ -228,7 +232,7 @@ class Database:
     def __init__(
         self,
         dialect: Dialect,
-        begin: Callable[[float | None], Connection],
+        begin: Callable[[float | None, bool], Connection],
         errors: tuple[type[Exception], ...],
         *,
         outages: tuple[type[Exception], ...] = (),
@@ -243,7 +247,19 @@ class Database:
     @contextmanager
     def transaction(self, *, wait_seconds: float | None = None) -> Generator[Connection]:
         """Yield a connection; commit if the block succeeds, roll back if it raises."""
-        with self._begin(wait_seconds) as connection:
+        with self._begin(wait_seconds, False) as connection:
+            yield connection
+
+    @contextmanager
+    def autocommit(self, *, wait_seconds: float | None = None) -> Generator[Connection]:
+        """Yield a connection on which each statement commits on its own: for one-statement reads.
+
+        A single SELECT is atomic by itself, so wrapping it in a transaction
+        only costs: two more round trips on PostgreSQL (BEGIN, COMMIT), and on
+        SQLite the write lock that `transaction()` takes up front. Several
+        statements here do not share a snapshot: use `transaction()` for those.
+        """
+        with self._begin(wait_seconds, True) as connection:
             yield connection
 
     def close(self) -> None:
@@ -253,7 +269,7 @@ class Database:
     def ping(self, *, wait_seconds: float | None = None) -> bool:
         """True when a trivial query succeeds; failures are logged without details."""
         try:
-            with self.transaction(wait_seconds=wait_seconds) as connection:
+            with self.autocommit(wait_seconds=wait_seconds) as connection:
                 return connection.fetch_one("SELECT 1 AS ok") is not None
         except Exception as error:  # noqa: BLE001 - readiness reports any failure as "not ready"
             _logger.warning("database ping failed: %s", type(error).__name__)

@@ -2,7 +2,7 @@
 
 import os
 import sqlite3
-from collections.abc import Iterator, KeysView, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, LiteralString, cast
 from urllib.parse import quote
@@ -50,12 +50,29 @@ class SqliteRow(sqlite3.Row, Mapping[str, Any]):
 
 
 class SqliteConnection(Connection):
-    """A connection inside `BEGIN IMMEDIATE`: writers queue (busy timeout), never fail midway."""
+    """A connection inside `BEGIN IMMEDIATE`: writers queue (busy timeout), never fail midway.
 
-    __slots__ = ()
+    `keep` takes it back when the transaction ends (the service's idle
+    connections, see `sqlite_database`); without one, it is closed.
+    """
+
+    __slots__ = ("_keep",)
     _compile = staticmethod(compile_for_sqlite)
     _compiled: ClassVar[dict[str, tuple[LiteralString, int]]] = {}
     _driver_errors = (sqlite3.ProgrammingError,)
+
+    def __init__(
+        self, raw: sqlite3.Connection, keep: Callable[[sqlite3.Connection], None] | None = None
+    ) -> None:
+        super().__init__(raw)
+        self._keep = keep
+
+    def _release(self, raw: object) -> None:
+        if self._keep is None or not isinstance(raw, sqlite3.Connection) or raw.in_transaction:
+            # A transaction still open means its COMMIT or ROLLBACK failed: start afresh.
+            super()._release(cast("sqlite3.Connection", raw))
+        else:
+            self._keep(raw)
 
     def execute_script(self, script: LiteralString) -> None:
         """Run each statement in turn, inside this transaction (executescript would commit)."""
@@ -77,40 +94,71 @@ def split_statements(script: LiteralString) -> list[LiteralString]:
     return statements
 
 
-def sqlite_database(url: DatabaseUrl, *, create: bool = False) -> Database:
-    """A `Database` on the file `url` names (its rules were checked by `DatabaseUrl.parse`)."""
+def sqlite_database(url: DatabaseUrl, *, create: bool = False, keep_idle: int = 0) -> Database:
+    """A `Database` on the file `url` names (its rules were checked by `DatabaseUrl.parse`).
+
+    Each transaction opens the file, unless `keep_idle` (the service: its pool
+    size) lets up to that many connections wait between transactions; opening
+    costs PRAGMAs, and closing the last connection checkpoints the WAL, an
+    fsync. `close()` closes the idle ones, at shutdown.
+    """
     path = url.sqlite_path
     if path is None:
         raise ValueError("sqlite_database needs a sqlite:/// URL")
     if create:
         _create_file(path)
     uri = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
+    idle: list[sqlite3.Connection] = []  # append and pop are atomic: no lock needed
 
-    def begin(_wait_seconds: float | None = None) -> Connection:
-        try:
-            raw = sqlite3.connect(
-                uri,
-                uri=True,
-                timeout=_BUSY_TIMEOUT_SECONDS,
-                isolation_level=None,  # we issue BEGIN ourselves
-                check_same_thread=False,  # one request at a time, maybe across worker threads
-            )
-        except sqlite3.OperationalError:
-            if not path.exists():
-                raise DatabaseMissingError(_cannot_open(path)) from None
-            raise DatabaseUnavailableError(_cannot_open(path)) from None
-        try:
-            raw.row_factory = SqliteRow
-            raw.execute("PRAGMA foreign_keys = ON")
-            # WAL + NORMAL: never corrupts; a power cut may lose the last commits.
-            raw.execute("PRAGMA synchronous = NORMAL")
-            raw.execute("BEGIN IMMEDIATE")
-        except BaseException:
+    def keep(raw: sqlite3.Connection) -> None:
+        if len(idle) < keep_idle:
+            idle.append(raw)
+        else:
             raw.close()
-            raise
-        return SqliteConnection(raw)
 
-    return Database("sqlite", begin, (sqlite3.Error,))
+    def begin(_wait_seconds: float | None = None, autocommit: bool = False) -> Connection:
+        try:
+            raw = idle.pop()
+        except IndexError:
+            raw = _connect(uri, path)
+        if not autocommit:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                raw.close()
+                raise
+        return SqliteConnection(raw, keep if keep_idle else None)
+
+    def close() -> None:
+        while idle:
+            idle.pop().close()
+
+    return Database("sqlite", begin, (sqlite3.Error,), close=close)
+
+
+def _connect(uri: str, path: Path) -> sqlite3.Connection:
+    """Open the file in autocommit mode with the service's PRAGMAs."""
+    try:
+        raw = sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=_BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # we issue BEGIN ourselves
+            check_same_thread=False,  # one request at a time, maybe across worker threads
+        )
+    except sqlite3.OperationalError:
+        if not path.exists():
+            raise DatabaseMissingError(_cannot_open(path)) from None
+        raise DatabaseUnavailableError(_cannot_open(path)) from None
+    try:
+        raw.row_factory = SqliteRow
+        raw.execute("PRAGMA foreign_keys = ON")
+        # WAL + NORMAL: never corrupts; a power cut may lose the last commits.
+        raw.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        raw.close()
+        raise
+    return raw
 
 
 def _cannot_open(path: Path) -> str:
