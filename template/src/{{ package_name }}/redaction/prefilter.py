@@ -5,7 +5,8 @@ the rules: one regular-expression search over the text read backwards, where
 every trigger starts with a rare character the engine can skip to (the `@`
 ending URL credentials, the `_`/`-`/`.` ending a token prefix, an uppercase
 letter); then, only if the text has a `=` or `:`, the keys before them, whose
-words are looked up once per key; then a few substring tests.
+words are looked up once per key; then the auth schemes (in any case, as the
+rules match them) and a few substring tests.
 """
 
 import re
@@ -94,8 +95,9 @@ def _could_match(text: str) -> bool:
         return True
     if ("=" in text or ":" in text) and _has_key_pair(text, backwards):
         return True
-    if "earer" in text or "EARER" in text or "asic" in text or "ASIC" in text:
-        return True  # Bearer / Basic credentials
+    lowered = text.lower()  # the Bearer and Basic rules match the scheme in any case
+    if "bearer" in lowered or "basic" in lowered:
+        return True
     for prefix in _PLAIN_PREFIXES:  # noqa: SIM110 - a plain loop: no generator on the hot path
         if prefix in text:
             return True

@@ -85,10 +85,12 @@ def redact_log_fields(message: str, fields: dict[str, object]) -> tuple[str, dic
 @lru_cache(maxsize=1024)
 def _names_need_walk(names: tuple[object, ...]) -> bool:
     """True if a set of field names has one that names a secret, is not text, or holds one."""
+    texts: list[str] = []
     for name in names:
-        if type(name) is not str or sensitive_key_label(name) is not None:
+        if not isinstance(name, str) or sensitive_key_label(name) is not None:
             return True
-    return might_hold_secret("\n".join(cast("tuple[str, ...]", names)))
+        texts.append(name)
+    return might_hold_secret("\n".join(texts))
 
 
 def _gather(mapping: Mapping[Any, object], texts: list[str], depth: int) -> bool:
@@ -96,25 +98,29 @@ def _gather(mapping: Mapping[Any, object], texts: list[str], depth: int) -> bool
 
     In doubt: a name that names or holds a secret, a value that is neither text,
     number nor a plain container, or nesting the walk must check for depth and cycles.
+    Runs for every log record with fields: plain type tests, no `cast` calls.
     """
     if depth >= _GATHER_DEPTH or _names_need_walk(tuple(mapping)):
         return True
     for item in mapping.values():
-        kind = type(item)
-        if kind is str:
-            texts.append(cast("str", item))
-        elif kind in _SCALARS:
-            continue
-        elif kind is dict:
-            if _gather(cast("dict[object, object]", item), texts, depth + 1):
-                return True
-        elif kind is list or kind is tuple:
-            for element in cast("Collection[object]", item):
-                if type(element) is str:
-                    texts.append(element)
-                elif type(element) not in _SCALARS:
-                    return True
-        else:
+        if isinstance(item, str):
+            texts.append(item)
+        elif type(item) not in _SCALARS and _gather_container(item, texts, depth):
+            return True
+    return False
+
+
+def _gather_container(item: object, texts: list[str], depth: int) -> bool:
+    """`_gather` for a value that is not text or a number: a dict, list or tuple of texts."""
+    kind = type(item)
+    if kind is dict:
+        return _gather(cast("dict[object, object]", item), texts, depth + 1)
+    if kind is not list and kind is not tuple:
+        return True
+    for element in cast("Collection[object]", item):
+        if isinstance(element, str):
+            texts.append(element)
+        elif type(element) not in _SCALARS:
             return True
     return False
 
