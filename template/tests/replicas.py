@@ -1,23 +1,34 @@
-"""Replicas for the multi-process tests: the service's own server in child processes.
+"""The service's own server in child processes, for every test that needs a real one.
 
-Each replica is `python -m <package> serve` on its own port of 127.0.0.1, as
-behind a load balancer; every wait is bounded.
+`launch` starts one `python -m <package> serve` on its own port of 127.0.0.1;
+`launch_replicas` starts several at once, as behind a load balancer, and waits
+for all of them together. A server is ready once it logged that it listens and
+every worker's startup completed; every wait is bounded.
 """
 
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import PACKAGE
 
-__all__ = ["free_port", "replica", "request"]
+__all__ = ["STARTED", "STOPPED", "Server", "free_port", "launch", "launch_replicas", "request"]
+
+STARTED = "Application startup complete."
+LISTENING = "Uvicorn running on"
+STOPPED = "Application shutdown complete."
+_PORT_TAKEN = "address already in use"
+_START_ATTEMPTS = 3  # another process may take a free port before the server binds it
 
 
 def free_port() -> int:
@@ -44,9 +55,89 @@ def request(
         return response.status, {k.lower(): v for k, v in response.getheaders()}, content
 
 
+@dataclass
+class Server:
+    """A running server: its process, its port and the lines it has logged so far."""
+
+    process: subprocess.Popen[str]
+    port: int
+    workers: int
+    lines: list[str] = field(default_factory=list[str])
+    reader: threading.Thread | None = None
+
+    def count(self, text: str) -> int:
+        """How many logged lines contain `text`."""
+        return sum(text in line for line in list(self.lines))
+
+    def connect(self) -> socket.socket:
+        """A new raw connection to the server."""
+        return socket.create_connection(("127.0.0.1", self.port), timeout=5)
+
+    def stop(self) -> int:
+        """Send SIGTERM, as Kubernetes and `docker stop` do; return the process id."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.pid
+
+    def access_lines(self, path: str) -> list[str]:
+        """Messages of uvicorn's access log (JSON lines) for requests to `path`."""
+        records = [json.loads(line) for line in list(self.lines) if line.startswith("{")]
+        return [
+            record["message"]
+            for record in records
+            if record["logger"] == "uvicorn.access" and f" {path} " in record["message"]
+        ]
+
+    def wait_for_access(self, path: str, count: int = 1) -> list[str]:
+        """The access log's messages for `path` once `count` are there (at most 10 s)."""
+        deadline = time.monotonic() + 10
+        while len(self.access_lines(path)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.access_lines(path)
+
+    def ready(self) -> bool:
+        """True once it listens and every worker's startup is complete."""
+        return self.count(STARTED) >= self.workers and self.count(LISTENING) > 0
+
+
 @contextmanager
-def replica(database_url: str, folder: Path, **variables: str) -> Iterator[int]:
-    """Serve the app in a child process with `variables`; yield its port once /healthz answers."""
+def launch(
+    database_url: str, folder: Path, command: Sequence[str] = ("serve",), **variables: str
+) -> Iterator[Server]:
+    """`python -m <package> *command` with `variables` in `folder`, once it is ready."""
+    with launch_replicas(1, database_url, folder, command, **variables) as (server,):
+        yield server
+
+
+@contextmanager
+def launch_replicas(
+    count: int,
+    database_url: str,
+    folder: Path,
+    command: Sequence[str] = ("serve",),
+    **variables: str,
+) -> Iterator[list[Server]]:
+    """`count` servers on one database, started at once; yielded once all are ready."""
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(_started(database_url, folder, command, variables))
+            for _ in range(count)
+        ]
+        for index, server in enumerate(servers):
+            for _ in range(_START_ATTEMPTS - 1):
+                if _until_ready(server):
+                    break
+                # Its port was taken before it could bind: again on another one.
+                server = stack.enter_context(_started(database_url, folder, command, variables))
+                servers[index] = server
+            assert _until_ready(server), "".join(server.lines)
+        yield servers
+
+
+@contextmanager
+def _started(
+    database_url: str, folder: Path, command: Sequence[str], variables: dict[str, str]
+) -> Iterator[Server]:
+    """The server process, started (not yet ready); stopped with what is left of its group."""
     port = free_port()
     environment = {
         "PATH": os.environ.get("PATH", ""),
@@ -59,25 +150,53 @@ def replica(database_url: str, folder: Path, **variables: str) -> Iterator[int]:
         **variables,
     }
     with subprocess.Popen(  # noqa: S603 - the interpreter running the tests, fixed arguments
-        [sys.executable, "-m", PACKAGE, "serve"],
+        [sys.executable, "-m", PACKAGE, *command],
         cwd=folder,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    ) as server:
+        stderr=subprocess.PIPE,
+        text=True,
+        process_group=0,  # its own group: the teardown can end workers a failed test left
+    ) as process:
+        server = Server(process, port, workers=int(variables.get("WORKERS", "1")))
+        output = process.stderr
+        assert output is not None
+        server.reader = threading.Thread(target=lambda: server.lines.extend(output), daemon=True)
+        server.reader.start()
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=1)) as c:
-                        c.request("GET", "/healthz")
-                        if c.getresponse().status == 200:
-                            break
-                except OSError:
-                    assert server.poll() is None, "the replica exited during start-up"
-                    assert time.monotonic() < deadline, "the replica did not answer in 30 s"
-                    time.sleep(0.1)
-            yield port
+            yield server
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            _end_group(process)
+            server.reader.join(timeout=30)
+
+
+def _until_ready(server: Server) -> bool:
+    """Wait (at most 60 s) until `server` is ready: True, or False if its port was taken.
+
+    Any other exit or the deadline fails the test with what the server logged.
+    """
+    deadline = time.monotonic() + 60
+    while not server.ready():
+        if server.process.poll() is not None:
+            if server.reader is not None:
+                server.reader.join(timeout=30)  # every line it logged
+            if server.count(_PORT_TAKEN):
+                return False
+            raise AssertionError("the server exited during start-up:\n" + "".join(server.lines))
+        assert time.monotonic() < deadline, "the server did not start in 60 s"
+        time.sleep(0.02)
+    return True
+
+
+def _end_group(process: subprocess.Popen[str]) -> None:
+    """Stop the server, then kill what is left of its group (orphaned workers included).
+
+    A worker outliving its supervisor would keep stderr open, and the test run with it.
+    """
+    if process.poll() is None:
+        process.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)

@@ -6,92 +6,33 @@ test is bounded: a few connections, a few seconds.
 """
 
 import json
-import os
 import select
 import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE
+from replicas import Server, launch
 
 HEADER_TIMEOUT_SECONDS = 1
 KEEP_ALIVE_SECONDS = 1
 SLOW_CLIENTS = 40
-
-
-@dataclass
-class Server:
-    """A running service: where it listens and the JSON lines it has logged so far."""
-
-    port: int
-    lines: list[str] = field(default_factory=list[str])
-
-    def connect(self) -> socket.socket:
-        return socket.create_connection(("127.0.0.1", self.port), timeout=5)
-
-    def access_lines(self, path: str) -> list[str]:
-        """Messages of uvicorn's access log for requests to `path`."""
-        records = [json.loads(line) for line in list(self.lines) if line.startswith("{")]
-        return [
-            record["message"]
-            for record in records
-            if record["logger"] == "uvicorn.access" and f" {path} " in record["message"]
-        ]
-
-    def wait_for_access(self, path: str, count: int = 1) -> list[str]:
-        deadline = time.monotonic() + 10
-        while len(self.access_lines(path)) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.access_lines(path)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# One worker runs the module, so under pytest-xdist its two servers start once each.
+pytestmark = pytest.mark.xdist_group("edge_server")
 
 
 def _serve(directory: Path, **variables: str) -> Iterator[Server]:
-    server = Server(_free_port())
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": f"sqlite:///{directory / 'service.sqlite3'}",
-        "ENVIRONMENT": "test",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PORT": str(server.port),
-        "HTTP_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT_SECONDS),
-        "HTTP_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE_SECONDS),
+    """`python -m <package>` (serve, the default command) on a fresh SQLite file."""
+    with launch(
+        f"sqlite:///{directory / 'service.sqlite3'}",
+        directory,
+        command=(),
+        HTTP_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT_SECONDS),
+        HTTP_KEEP_ALIVE_SECONDS=str(KEEP_ALIVE_SECONDS),
         **variables,
-    }
-    with subprocess.Popen(  # noqa: S603 - the interpreter running the tests, fixed arguments
-        [sys.executable, "-m", PACKAGE],
-        cwd=directory,
-        env=environment,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    ) as process:
-        output = process.stderr
-        assert output is not None
-        reader = threading.Thread(target=lambda: server.lines.extend(output), daemon=True)
-        reader.start()
-        try:
-            deadline = time.monotonic() + 30
-            while not any("Uvicorn running on" in line for line in list(server.lines)):
-                assert process.poll() is None, "".join(server.lines)
-                assert time.monotonic() < deadline, "the server did not start in 30 s"
-                time.sleep(0.05)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            reader.join(timeout=30)
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -10,20 +10,15 @@ the body only after SIGTERM. Every wait is bounded.
 import http.client
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import PACKAGE, PASSWORD, MigratedDatabase
-from replicas import free_port, request
+from conftest import PASSWORD, MigratedDatabase
+from replicas import STOPPED, Server, launch, request
 
 PROC = Path("/proc")
 LINUX_ONLY = pytest.mark.skipif(
@@ -31,82 +26,7 @@ LINUX_ONLY = pytest.mark.skipif(
     reason="which process holds a connection is read from /proc (Linux only)",
 )
 SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-STARTED = "Application startup complete."
-LISTENING = "Uvicorn running on"
-STOPPED = "Application shutdown complete."
 CREDENTIALS = {"username": "ada", "password": PASSWORD}
-
-
-@dataclass
-class Server:
-    """A running `serve`: its process, its port and the lines it has logged so far."""
-
-    process: subprocess.Popen[str]
-    port: int
-    lines: list[str] = field(default_factory=list[str])
-
-    def count(self, text: str) -> int:
-        return sum(text in line for line in list(self.lines))
-
-    def stop(self) -> int:
-        """Send SIGTERM, as Kubernetes and `docker stop` do."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.pid
-
-
-@contextmanager
-def _serving(database: MigratedDatabase, folder: Path, **variables: str) -> Iterator[Server]:
-    """`python -m <package> serve` with `variables`, once it listens and every worker started."""
-    port = free_port()
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": database.app_url,
-        "ENVIRONMENT": "test",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PORT": str(port),
-        "PASSWORD_HASH_CONCURRENCY": "1",
-        **variables,
-    }
-    workers = int(variables.get("WORKERS", "1"))
-    with subprocess.Popen(  # noqa: S603 - the interpreter running the tests, fixed arguments
-        [sys.executable, "-m", PACKAGE, "serve"],
-        cwd=folder,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        process_group=0,  # its own group: the teardown can end workers a failed test left
-    ) as process:
-        server = Server(process, port)
-        output = process.stderr
-        assert output is not None
-        reader = threading.Thread(target=lambda: server.lines.extend(output), daemon=True)
-        reader.start()
-        try:
-            deadline = time.monotonic() + 60
-            # One process listens after its startup; a supervisor binds before its workers'.
-            while server.count(STARTED) < workers or not server.count(LISTENING):
-                assert process.poll() is None, "".join(server.lines)
-                assert time.monotonic() < deadline, "the workers did not start in 60 s"
-                time.sleep(0.05)
-            yield server
-        finally:
-            _end_group(process)
-            reader.join(timeout=30)
-
-
-def _end_group(process: subprocess.Popen[str]) -> None:
-    """Stop the server, then kill what is left of its group (orphaned workers included).
-
-    A worker outliving its supervisor would keep stderr open, and the test run with it.
-    """
-    if process.poll() is None:
-        process.terminate()
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=30)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
 
 
 def _login_in_flight(port: int) -> tuple[socket.socket, bytes]:
@@ -220,7 +140,7 @@ def _answering_processes(server: Server, wanted: int, attempts: int = 200) -> se
 @SQLITE_ONLY
 def test_two_workers_answer_and_stop_cleanly(database: MigratedDatabase, tmp_path: Path) -> None:
     """WORKERS=2: two child processes answer on one port; SIGTERM stops both, status 0."""
-    with _serving(database, tmp_path, WORKERS="2") as server:
+    with launch(database.app_url, tmp_path, WORKERS="2") as server:
         workers = _answering_processes(server, wanted=2)
         assert len(workers) == 2
         assert server.process.pid not in workers
@@ -232,7 +152,7 @@ def test_sigterm_lets_the_request_in_flight_finish(
     database: MigratedDatabase, tmp_path: Path
 ) -> None:
     """One process: the login in flight at SIGTERM gets its 200, new connections are refused."""
-    with _serving(database, tmp_path, SHUTDOWN_GRACE_SECONDS="30") as server:
+    with launch(database.app_url, tmp_path, SHUTDOWN_GRACE_SECONDS="30") as server:
         _assert_stop_lets_the_request_finish(server, workers=1)
 
 
@@ -241,7 +161,7 @@ def test_a_request_past_the_grace_period_is_cancelled(
     database: MigratedDatabase, tmp_path: Path
 ) -> None:
     """A body that never comes does not hold the stop: cancelled after the grace, status 0."""
-    with _serving(database, tmp_path, SHUTDOWN_GRACE_SECONDS="1") as server:
+    with launch(database.app_url, tmp_path, SHUTDOWN_GRACE_SECONDS="1") as server:
         connection, _ = _login_in_flight(server.port)
         with connection:
             server.stop()

@@ -5,11 +5,10 @@ on its own port of 127.0.0.1, as behind a load balancer; an attacker alternating
 between them gets no more guesses than against one.
 """
 
-from contextlib import ExitStack
 from pathlib import Path
 
 from conftest import PASSWORD, MigratedDatabase
-from replicas import replica, request
+from replicas import launch_replicas, request
 
 WRONG = "wrong password 12"  # pragma: allowlist secret - a test-only wrong password
 PER_PAIR = 3
@@ -24,9 +23,8 @@ def _post(port: int, path: str, body: dict[str, str]) -> tuple[int, dict[str, st
 def test_two_replicas_on_one_database_share_the_counts(
     database: MigratedDatabase, tmp_path: Path
 ) -> None:
-    with ExitStack() as stack:
-        first = stack.enter_context(replica(database.app_url, tmp_path, **THROTTLE))
-        second = stack.enter_context(replica(database.app_url, tmp_path, **THROTTLE))
+    with launch_replicas(2, database.app_url, tmp_path, **THROTTLE) as servers:
+        first, second = (server.port for server in servers)
         credentials = {"username": "alice", "password": PASSWORD}
         assert _post(first, "/auth/register", credentials)[0] == 201
         wrong = {**credentials, "password": WRONG}

@@ -15,17 +15,18 @@ import asyncio
 import signal
 import sys
 from types import FrameType
-from typing import Final, TypedDict
+from typing import TYPE_CHECKING, Final, TypedDict
 
 import uvicorn
-from fastapi import FastAPI
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from .app import create_app
 from .http_server import BoundedH11Protocol, ServerConfig
 from .logs import UVICORN_LOG_CONFIG, configure_logging
 from .settings import ConfigurationError, Settings, get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = ["APP_FACTORY", "UvicornOptions", "serve", "server_app", "uvicorn_options"]
 
@@ -71,12 +72,16 @@ def uvicorn_options(settings: Settings) -> UvicornOptions:
     )
 
 
-def server_app() -> FastAPI:
+def server_app() -> "FastAPI":
     """The app of one server process, with that process's settings and logging.
 
     Called by uvicorn in the process that serves (`APP_FACTORY`); configuring
     logging again in a single-process server changes nothing (it is idempotent).
     """
+    # The web stack is imported here, in the processes that serve: a supervisor
+    # (WORKERS > 1) and a bad configuration's one-line error never load it.
+    from .app import create_app
+
     settings = get_settings()
     configure_logging(settings)
     return create_app(settings)
