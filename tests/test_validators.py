@@ -88,6 +88,8 @@ def test_project_slug(value: str, reason: str) -> None:
         ("test", "standard library"),
         ("fastapi", "depends on"),
         ("yaml", "depends on"),
+        ("xdist", "depends on"),  # pytest-xdist's module
+        ("pytest_xdist", "depends on"),
         ("rich", "depends on"),
         ("tests", "the project's own files"),
         ("conftest", "the project's own files"),
