@@ -45,6 +45,9 @@ _QUOTED: Final = r"\"(?:[^\"\\\n]|\\.)*+\"?|'(?:[^'\\\n]|\\.)*+'?|\{(?:[^}\n]|\}
 _VALUE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^\s&,;\"']++)")
 # In a `Name=value;Name=value` connection string a value runs to the next `;`.
 _SEGMENT_VALUE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^;\r\n\"']++)")
+# A query parameter's value (`?key=value&...`) runs to the next parameter, fragment or space.
+_QUERY_PARAMETER_VALUE: Final = re.compile(rf"(?P<value>{_QUOTED}|[^&#\s\"']++)")
+_QUERY_STARTS: Final = frozenset("?&")
 # Headers such as Cookie and Authorization lose everything up to the end of the line.
 _REST_OF_LINE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^\r\n]++)")
 _WHOLE_LINE_LABELS: Final = frozenset({"authorization", "cookie"})
@@ -123,7 +126,13 @@ def _basic_marker(match: re.Match[str]) -> str:
 
 
 def _value_pattern(text: str, label: str, key_start: int, separator_end: int) -> re.Pattern[str]:
-    """How far the value of a pair reaches: the line, a connection-string segment, or a word."""
+    """How far the value of a pair reaches: a query parameter, the line, a segment, or a word.
+
+    A query parameter ends at the next `&` even under `auth=` or `cookie=`, so an
+    access log line keeps its other parameters, protocol and status.
+    """
+    if text[separator_end - 1] == "=" and key_start and text[key_start - 1] in _QUERY_STARTS:
+        return _QUERY_PARAMETER_VALUE
     if label in _WHOLE_LINE_LABELS:
         return _REST_OF_LINE
     if (
