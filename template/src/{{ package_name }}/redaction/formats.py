@@ -6,7 +6,6 @@ patterns are written here, loosely, so a variant of a format is still caught.
 """
 
 import re
-from collections.abc import Callable
 from typing import Final, NamedTuple
 
 from .markers import marker
@@ -30,7 +29,13 @@ FORMATS: Final = (
         r"[A-Z0-9 ]{0,64}PRIVATE KEY(?: BLOCK)?-----"
         r"(?s:.*?-----END[A-Z0-9 ]{0,64}PRIVATE KEY(?: BLOCK)?-----|.*)",
     ),
-    TokenFormat("jwt", ("eyJ",), r"[A-Za-z0-9_-]++\.eyJ[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+"),
+    # The header never runs on over `-eyJ` / `_eyJ`, where the next candidate starts:
+    # each character is then read by one candidate, not by all of them (linear time).
+    TokenFormat(
+        "jwt",
+        ("eyJ",),
+        r"(?:[A-Za-z0-9]|[_-](?!eyJ))++\.eyJ[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+",
+    ),
     TokenFormat(
         "aws_access_key", ("AKIA", "ASIA", "ABIA", "ACCA"), r"[A-Z0-9]{16}(?![A-Za-z0-9])"
     ),
@@ -89,28 +94,19 @@ FORMATS: Final = (
 
 LABELS: Final = frozenset(token_format.label for token_format in FORMATS)
 
-_Replace = Callable[[re.Match[str]], str]
+# A prefix glued to a word (`xghp_...`) starts no token. The lookbehind says so
+# in the pattern, so a run of glued prefixes (`eyJeyJeyJ...`) is not read once
+# per prefix: only a prefix at a word's start is tried.
+_NOT_GLUED: Final = r"(?<![^\W_])"
 
-
-def _replacer(label: str) -> _Replace:
-    """A `re.sub` callback giving the marker, unless the prefix is glued to a word."""
-    replacement = marker(label)
-
-    def replace(match: re.Match[str]) -> str:
-        start = match.start()
-        if start and match.string[start - 1].isalnum():
-            return match[0]
-        return replacement
-
-    return replace
-
-
-# (compiled pattern, replacer): the pattern starts with the literal
+# (compiled pattern, marker): the pattern starts with the literal
 # prefixes, so the engine finds them by fast substring search.
 _RULES: Final = tuple(
     (
-        re.compile(f"(?:{'|'.join(map(re.escape, token_format.prefixes))}){token_format.body}"),
-        _replacer(token_format.label),
+        re.compile(
+            f"{_NOT_GLUED}(?:{'|'.join(map(re.escape, token_format.prefixes))}){token_format.body}"
+        ),
+        marker(token_format.label).replace("\\", "\\\\"),  # a `re.sub` template
     )
     for token_format in FORMATS
 )
@@ -152,6 +148,6 @@ def redact_tokens(text: str) -> str:
         return text  # the usual case: no prefix at all
     found += [index for match in _FINDER.finditer(backwards) for index in _FOUND[match[0]]]
     for index in sorted(set(found)):
-        pattern, replace = _RULES[index]
-        text = pattern.sub(replace, text)
+        pattern, replacement = _RULES[index]
+        text = pattern.sub(replacement, text)
     return text

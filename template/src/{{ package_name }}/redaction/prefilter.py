@@ -47,7 +47,9 @@ _TRIGGER: Final = re.compile(
                 for prefix in _PREFIXES
                 if (backwards := reversed_prefix(prefix)) is not None
             ),
-            ("@", r"[^\s/?#]*+//:"),  # URL credentials: scheme, user, then the secret
+            # URL credentials: scheme, user, then the secret. The run stops at an `@`
+            # (the first one after `://` is the one to find), so `@@@...` is linear.
+            ("@", r"[^\s/?#@]*+//:"),
             # `?key=value` with a value long enough to have a secret's shape
             (
                 "=",

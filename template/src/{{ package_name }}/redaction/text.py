@@ -54,7 +54,9 @@ _WHOLE_LINE_LABELS: Final = frozenset({"authorization", "cookie"})
 _SEGMENT_STARTS: Final = frozenset(";\"' \t")
 
 # A percent-encoded run of text (a path, a query): decoded before the rules run on it.
-_ENCODED_RUN: Final = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+# It starts only where a run starts (the lookbehind), so a long run without an escape
+# is read once, not once per character: linear time on hostile text such as `%%%...`.
+_ENCODED_RUN: Final = re.compile(r"(?<![^\s\"'<>])[^\s\"'<>]*?%[0-9A-Fa-f]{2}[^\s\"'<>]*+")
 # `?key=value` / `&key=value`: the value is tested for a secret's shape.
 _QUERY_VALUE: Final = re.compile(
     rf"[?&][^=&?#\s]{{1,64}}=(?P<value>[{QUERY_VALUE_CHARACTERS}]{{{SHORTEST_QUERY_SECRET},}})"
@@ -138,7 +140,7 @@ def _value_pattern(text: str, label: str, key_start: int, separator_end: int) ->
     if (
         text[separator_end - 1] == "="
         and (key_start == 0 or text[key_start - 1] in _SEGMENT_STARTS)
-        and ";" in text[separator_end:]
+        and text.find(";", separator_end) != -1  # no copy of the rest per pair
     ):
         return _SEGMENT_VALUE
     return _VALUE
