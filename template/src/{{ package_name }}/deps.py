@@ -32,17 +32,12 @@ _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/logi
 # worker thread, and each such hop costs more than the work itself.
 
 
-def _lifespan_state(request: Request, name: str, kind: type[_T]) -> _T:
-    """`request.state.<name>`, which the app's lifespan sets; a clear error if it did not run."""
-    value = getattr(request.state, name, None)
-    if not isinstance(value, kind):
-        raise RuntimeError(f"no {name}: the app's lifespan did not run (use `with TestClient`)")
-    return value
-
-
 async def get_database(request: Request) -> Database:
     """The app's database, opened once by the lifespan."""
-    return _lifespan_state(request, "database", Database)
+    database = getattr(request.state, "database", None)
+    if not isinstance(database, Database):
+        raise RuntimeError("no database: the app's lifespan did not run (use `with TestClient`)")
+    return database
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -59,7 +54,10 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 async def get_hash_gate(request: Request) -> HashGate:
     """The process's limit on concurrent password hashing, made by the lifespan."""
-    return _lifespan_state(request, "hash_gate", HashGate)
+    gate = getattr(request.state, "hash_gate", None)
+    if not isinstance(gate, HashGate):
+        raise RuntimeError("no hash gate: the app's lifespan did not run (use `with TestClient`)")
+    return gate
 
 
 async def get_client_address(request: Request) -> str:

@@ -20,6 +20,21 @@ _POSTGRESQL_SCHEMES: Final = ("postgresql", "postgres")
 _MASK: Final = "**********"
 _OPTION: Final = re.compile(r"[a-z_]+=[^=]*")
 SUPPORTED: Final = "must be a sqlite:///path/to/file.sqlite3 or postgresql:// URL"
+# Options whose values libpq checks only when it connects (the PostgreSQL docs,
+# "Parameter Key Words"): judged here so a typo stops start-up instead.
+_LIBPQ_CHOICES: Final = {
+    "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+    "target_session_attrs": (
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby",
+    ),
+    "gssencmode": ("disable", "prefer", "require"),
+    "channel_binding": ("disable", "prefer", "require"),
+}
 
 
 class DatabaseUrlError(ValueError):
@@ -99,3 +114,29 @@ def _check_postgresql(text: str) -> None:
             raise DatabaseUrlError("has a query option that is not name=value (?sslmode=require)")
     if "/" in parts.path.lstrip("/"):
         raise DatabaseUrlError("must name one database after the host (postgresql://host/name)")
+    options = _libpq_options(text)
+    for name, allowed in _LIBPQ_CHOICES.items():
+        value = options.get(name)
+        if value is not None and str(value) not in allowed:
+            choices = "|".join(allowed)
+            raise DatabaseUrlError(f"has a ?{name}= value libpq does not know: use {choices}")
+    timeout = options.get("connect_timeout")
+    if timeout is not None and not str(timeout).isdigit():
+        raise DatabaseUrlError("has ?connect_timeout= that is not a whole number of seconds")
+
+
+def _libpq_options(text: str) -> dict[str, object]:
+    """The URL's options as libpq reads them (psycopg's parser, loaded only for PostgreSQL URLs).
+
+    It refuses what `urlsplit` lets through: an unknown ?option, a bad %-escape.
+    """
+    driver = importlib.import_module("psycopg")
+    conninfo = importlib.import_module("psycopg.conninfo")
+    try:
+        options: dict[str, object] = conninfo.conninfo_to_dict(text)
+    except driver.ProgrammingError:
+        # `from None`: the driver's message quotes the URL, which may hold a password.
+        raise DatabaseUrlError(
+            "is not a URL libpq can read: an unknown ?option or a bad %-escape"
+        ) from None
+    return options
