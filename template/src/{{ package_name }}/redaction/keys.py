@@ -13,6 +13,7 @@ _KEY_STEMS: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
     (("passwd",), "password"),
     (("passphrase",), "password"),
     (("pwd",), "password"),
+    (("passcode",), "password"),
     (("secret",), "secret"),
     (("private", "key"), "private_key"),
     (("access", "key"), "access_key"),
@@ -32,7 +33,14 @@ _KEY_STEMS: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
     (("dsn",), "dsn"),
     (("jwt",), "jwt"),
 )
-_EXACT_KEYS: Final = {"auth": "authorization", "sig": "signature", "sid": "session"}
+# Short keys that are words of other keys (`bypass`, `pwm`): a secret only on their own.
+_EXACT_KEYS: Final = {
+    "auth": "authorization",
+    "sig": "signature",
+    "sid": "session",
+    "pass": "password",
+    "pw": "password",
+}
 _AUTH_SUFFIX: Final = "auth"  # basic_auth, proxyAuth
 _NAME_SUFFIX: Final = "name"  # SharedAccessKeyName, secret_name: they name a secret, not hold it
 _STEMS: Final = tuple(("".join(words), label) for words, label in _KEY_STEMS)

@@ -5,8 +5,8 @@ the rules: one regular-expression search over the text read backwards, where
 every trigger starts with a rare character the engine can skip to (the `@`
 ending URL credentials, the `_`/`-`/`.` ending a token prefix, an uppercase
 letter); then, only if the text has a `=` or `:`, the keys before them, whose
-words are looked up once per key; then the auth schemes (in any case, as the
-rules match them) and a few substring tests.
+words are looked up once per key, and the names of `--name value` options; then
+the auth schemes (in any case, as the rules match them) and a few substring tests.
 """
 
 import re
@@ -25,6 +25,8 @@ SHORTEST_QUERY_SECRET: Final = 20
 """Shorter query values are not tested for a secret's shape."""
 QUERY_VALUE_CHARACTERS: Final = r"A-Za-z0-9_+/=.~%-"
 _DECODE_ROUNDS: Final = 3
+FLAG_PREFIX: Final = r"(?<![^\s\"'])--"
+"""A command-line option's `--`, where a word starts."""
 
 
 _PREFIXES: Final = token_prefixes()
@@ -37,6 +39,7 @@ _PLAIN_PREFIXES: Final = tuple(prefix for prefix in _PREFIXES if reversed_prefix
 _KEY_AFTER_SEPARATOR: Final = r"[ \t]*+[\]\"']?(?=[0-9_.-]*+[A-Za-z])([A-Za-z0-9_.-]++)"
 _KEYS_BEFORE_EQUALS: Final = re.compile("=" + _KEY_AFTER_SEPARATOR)
 _KEYS_BEFORE_COLON: Final = re.compile(":" + _KEY_AFTER_SEPARATOR)
+_FLAG_NAMES: Final = re.compile(FLAG_PREFIX + r"([A-Za-z][A-Za-z0-9_-]{0,63})[ \t]")
 _HINTS_BACKWARDS: Final = re.compile(trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True))
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(
@@ -97,6 +100,8 @@ def _could_match(text: str) -> bool:
         return True
     if ("=" in text or ":" in text) and _has_key_pair(text, backwards):
         return True
+    if "--" in text and _has_flag_word(text):
+        return True
     lowered = text.lower()  # the Bearer and Basic rules match the scheme in any case
     if "bearer" in lowered or "basic" in lowered:
         return True
@@ -116,6 +121,14 @@ def _has_key_pair(text: str, backwards: str) -> bool:
         for key in _KEYS_BEFORE_COLON.findall(backwards):
             if _holds_key_word(key):
                 return True
+    return False
+
+
+def _has_flag_word(text: str) -> bool:
+    """True if a `--name value` option in `text` has a name holding a sensitive key's word."""
+    for name in _FLAG_NAMES.findall(text):  # noqa: SIM110 - a plain loop, as the others here
+        if _holds_key_word(name[::-1]):
+            return True
     return False
 
 

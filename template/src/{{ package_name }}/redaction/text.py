@@ -18,6 +18,7 @@ from .formats import LABELS, redact_tokens
 from .keys import sensitive_key_label
 from .markers import marker
 from .prefilter import (
+    FLAG_PREFIX,
     QUERY_VALUE_CHARACTERS,
     SHORTEST_QUERY_SECRET,
     decodings,
@@ -45,6 +46,12 @@ _QUOTED: Final = r"\"(?:[^\"\\\n]|\\.)*+\"?|'(?:[^'\\\n]|\\.)*+'?|\{(?:[^}\n]|\}
 _VALUE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^\s&,;\"']++)")
 # In a `Name=value;Name=value` connection string a value runs to the next `;`.
 _SEGMENT_VALUE: Final = re.compile(rf"[ \t]*+(?P<value>{_QUOTED}|[^;\r\n\"']++)")
+# `--password value` in a logged command line (`--password=value` is a key pair): the
+# value is the next word, unless it is the next option.
+_FLAG_VALUE: Final = re.compile(
+    rf"{FLAG_PREFIX}(?P<key>[A-Za-z][A-Za-z0-9_-]{{0,63}})[ \t]++"
+    r"(?P<value>\"[^\"\n]*+\"|'[^'\n]*+'|[^\s\"'-][^\s\"']*+)"
+)
 # A query parameter's value (`?key=value&...`) runs to the next parameter, fragment or space.
 _QUERY_PARAMETER_VALUE: Final = re.compile(rf"(?P<value>{_QUOTED}|[^&#\s\"']++)")
 _QUERY_STARTS: Final = frozenset("?&")
@@ -102,6 +109,8 @@ def _redact(text: str, *, decode: bool) -> str:
         text = _BASIC.sub(_basic_marker, text)
     if pairs:
         text = _redact_pairs(text)
+    if "--" in text:
+        text = _FLAG_VALUE.sub(_flag_marker, text)
     if "=" in text and ("?" in text or "&" in text):
         text = _QUERY_VALUE.sub(_query_value_marker, text)
     return text
@@ -177,6 +186,14 @@ def _redact_pairs(text: str) -> str:
         return text
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _flag_marker(match: re.Match[str]) -> str:
+    """Replace the value of `--key value` if the option's name names a secret."""
+    label = sensitive_key_label(match["key"])
+    if label is None:
+        return match[0]
+    return match[0][: match.start("value") - match.start()] + marker(label)
 
 
 def _is_ipv6(text: str) -> bool:
