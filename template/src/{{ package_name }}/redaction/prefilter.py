@@ -5,7 +5,8 @@ the rules: one regular-expression search over the text read backwards, where
 every trigger starts with a rare character the engine can skip to (the `@`
 ending URL credentials, the `_`/`-`/`.` ending a token prefix, an uppercase
 letter); then, only if the text has a `=` or `:`, the keys before them, whose
-words are looked up once per key, and the names of `--name value` options; then
+words are looked up once per key, the names of `--name value` options and of
+closed XML elements; then
 the auth schemes (in any case, as the rules match them) and a few substring tests.
 """
 
@@ -40,6 +41,8 @@ _KEY_AFTER_SEPARATOR: Final = r"[ \t]*+[\]\"']?(?=[0-9_.-]*+[A-Za-z])([A-Za-z0-9
 _KEYS_BEFORE_EQUALS: Final = re.compile("=" + _KEY_AFTER_SEPARATOR)
 _KEYS_BEFORE_COLON: Final = re.compile(":" + _KEY_AFTER_SEPARATOR)
 _FLAG_NAMES: Final = re.compile(FLAG_PREFIX + r"([A-Za-z][A-Za-z0-9_-]{0,63})[ \t]")
+# `<password>...</password>`: the closing tags' names (with a namespace prefix, if any).
+_CLOSING_TAG_NAMES: Final = re.compile(r"</([A-Za-z_][\w.:-]{0,63})>")
 _HINTS_BACKWARDS: Final = re.compile(trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True))
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(
@@ -102,6 +105,8 @@ def _could_match(text: str) -> bool:
         return True
     if "--" in text and _has_flag_word(text):
         return True
+    if "</" in text and _has_element_word(text):
+        return True
     lowered = text.lower()  # the Bearer and Basic rules match the scheme in any case
     if "bearer" in lowered or "basic" in lowered:
         return True
@@ -127,6 +132,14 @@ def _has_key_pair(text: str, backwards: str) -> bool:
 def _has_flag_word(text: str) -> bool:
     """True if a `--name value` option in `text` has a name holding a sensitive key's word."""
     for name in _FLAG_NAMES.findall(text):  # noqa: SIM110 - a plain loop, as the others here
+        if _holds_key_word(name[::-1]):
+            return True
+    return False
+
+
+def _has_element_word(text: str) -> bool:
+    """True if an XML element closed in `text` has a name holding a sensitive key's word."""
+    for name in _CLOSING_TAG_NAMES.findall(text):  # noqa: SIM110 - a plain loop, as the others here
         if _holds_key_word(name[::-1]):
             return True
     return False

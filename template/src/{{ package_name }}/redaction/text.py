@@ -52,6 +52,10 @@ _FLAG_VALUE: Final = re.compile(
     rf"{FLAG_PREFIX}(?P<key>[A-Za-z][A-Za-z0-9_-]{{0,63}})[ \t]++"
     r"(?P<value>\"[^\"\n]*+\"|'[^'\n]*+'|[^\s\"'-][^\s\"']*+)"
 )
+# `<password>value</password>`: an XML element of text only, named as a sensitive key.
+_ELEMENT: Final = re.compile(
+    r"<(?P<key>[A-Za-z_][\w.:-]{0,63})(?:\s[^<>]*+)?>(?P<value>[^<]++)</(?P=key)>"
+)
 # A query parameter's value (`?key=value&...`) runs to the next parameter, fragment or space.
 _QUERY_PARAMETER_VALUE: Final = re.compile(rf"(?P<value>{_QUOTED}|[^&#\s\"']++)")
 _QUERY_STARTS: Final = frozenset("?&")
@@ -111,6 +115,8 @@ def _redact(text: str, *, decode: bool) -> str:
         text = _redact_pairs(text)
     if "--" in text:
         text = _FLAG_VALUE.sub(_flag_marker, text)
+    if "</" in text:
+        text = _ELEMENT.sub(_element_marker, text)
     if "=" in text and ("?" in text or "&" in text):
         text = _QUERY_VALUE.sub(_query_value_marker, text)
     return text
@@ -194,6 +200,16 @@ def _flag_marker(match: re.Match[str]) -> str:
     if label is None:
         return match[0]
     return match[0][: match.start("value") - match.start()] + marker(label)
+
+
+def _element_marker(match: re.Match[str]) -> str:
+    """Replace the text of `<key>text</key>` if the element's name names a secret."""
+    label = sensitive_key_label(match["key"])
+    if label is None:
+        return match[0]
+    whole, start = match[0], match.start()
+    before, after = whole[: match.start("value") - start], whole[match.end("value") - start :]
+    return before + marker(label) + after
 
 
 def _is_ipv6(text: str) -> bool:
