@@ -3,7 +3,8 @@
 `launch` starts one `python -m <package> serve` on its own port of 127.0.0.1;
 `launch_replicas` starts several at once, as behind a load balancer, and waits
 for all of them together. A server is ready once it logged that it listens and
-every worker's startup completed; every wait is bounded.
+every worker's startup completed; `run_to_exit` runs one that should stop by
+itself. Every wait is bounded.
 """
 
 import http.client
@@ -22,7 +23,16 @@ from pathlib import Path
 
 from conftest import PACKAGE
 
-__all__ = ["STARTED", "STOPPED", "Server", "free_port", "launch", "launch_replicas", "request"]
+__all__ = [
+    "STARTED",
+    "STOPPED",
+    "Server",
+    "free_port",
+    "launch",
+    "launch_replicas",
+    "request",
+    "run_to_exit",
+]
 
 STARTED = "Application startup complete."
 LISTENING = "Uvicorn running on"
@@ -131,6 +141,28 @@ def launch_replicas(
                 servers[index] = server
             assert _until_ready(server), "".join(server.lines)
         yield servers
+
+
+def run_to_exit(
+    database_url: str,
+    folder: Path,
+    command: Sequence[str] = ("serve",),
+    *,
+    timeout: float = 30,
+    **variables: str,
+) -> tuple[int, str]:
+    """`python -m <package> *command` until it exits by itself: its status and its log.
+
+    Fails the test if it still runs after `timeout` seconds (then it is killed).
+    """
+    with _started(database_url, folder, command, variables) as server:
+        try:
+            status: int | None = server.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            status = None
+    log = "".join(server.lines)
+    assert status is not None, f"still running after {timeout} s:\n{log}"
+    return status, log
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSWORD, MigratedDatabase
-from replicas import STOPPED, Server, launch, request
+from replicas import STOPPED, Server, launch, request, run_to_exit
 
 PROC = Path("/proc")
 LINUX_ONLY = pytest.mark.skipif(
@@ -27,6 +27,8 @@ LINUX_ONLY = pytest.mark.skipif(
 )
 SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 CREDENTIALS = {"username": "ada", "password": PASSWORD}
+STARTUP_FAILURE = 3  # uvicorn's status for a server that could not start
+WORKER_COUNTS = pytest.mark.parametrize("workers", ["1", "2"])
 
 
 def _login_in_flight(port: int) -> tuple[socket.socket, bytes]:
@@ -168,3 +170,43 @@ def test_a_request_past_the_grace_period_is_cancelled(
             assert server.process.wait(timeout=30) == 0
         assert server.count("Cancel 1 running task(s), timeout graceful shutdown exceeded") == 1
         assert server.count(STOPPED) == 1
+
+
+@SQLITE_ONLY
+@WORKER_COUNTS
+def test_an_app_that_cannot_be_built_stops_the_server_with_status_3(
+    database: MigratedDatabase, tmp_path: Path, workers: str
+) -> None:
+    """Every worker fails to import the app: status 3 and the reason, never a restart loop.
+
+    uvicorn's supervisor restarts a worker that exits with any other status,
+    forever. The fault is real: argon2 is shadowed by a package that fails to
+    import, as when the image lacks its native library (the supervisor never
+    imports it; the app does).
+    """
+    shadow = tmp_path / "shadow" / "argon2"
+    shadow.mkdir(parents=True)
+    reason = "libargon2.so.1: cannot open shared object file"
+    (shadow / "__init__.py").write_text(f"raise ImportError({reason!r})\n")
+    started = time.monotonic()
+    status, log = run_to_exit(
+        database.app_url, tmp_path, WORKERS=workers, PYTHONPATH=str(shadow.parent)
+    )
+    assert status == STARTUP_FAILURE, log
+    assert time.monotonic() - started < 30
+    assert f"cannot start: ImportError: {reason}" in log
+    assert "died" not in log  # uvicorn's word for a worker it restarts
+
+
+@SQLITE_ONLY
+@WORKER_COUNTS
+def test_a_taken_port_stops_the_server_with_status_3(
+    database: MigratedDatabase, tmp_path: Path, workers: str
+) -> None:
+    """Another process listens on PORT: a line naming the address, status 3."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        status, log = run_to_exit(database.app_url, tmp_path, PORT=port, WORKERS=workers)
+    assert status == STARTUP_FAILURE, log
+    assert "address already in use" in log.lower()
+    assert f"127.0.0.1:{port}" in log or f"('127.0.0.1', {port})" in log

@@ -35,7 +35,8 @@ async def readyz(database: DatabaseDep, request: Request, response: Response) ->
     The check runs in a worker thread and waits at most READINESS_WAIT_SECONDS
     for a pool connection; should the server hang after that, the probe still
     answers 503 at READINESS_DEADLINE_SECONDS and the thread finishes (and
-    returns its connection) when the server's statement timeout or the socket ends.
+    returns its connection) when the server's statement timeout, the pool's
+    watchdog (PostgreSQL) or the socket ends it.
     """
     guard = getattr(request.app.state, "schema_guard", None)
     if not isinstance(guard, SchemaGuard):

@@ -9,9 +9,16 @@ On SIGTERM (or Ctrl-C) each server stops accepting, lets the requests in flight
 finish for up to SHUTDOWN_GRACE_SECONDS, cancels what is left, then runs the
 lifespan's shutdown (the database and the hash gate are closed there); the
 process then exits with status 0.
+
+A server that cannot start (its port taken, an app that cannot be built, a
+lifespan that fails) exits with uvicorn's STARTUP_FAILURE (3) after logging
+why; with WORKERS > 1 the first worker that fails so stops the supervisor and
+the others, so a broken release never loops restarting its workers.
 """
 
 import asyncio
+import logging
+import os
 import signal
 import sys
 from types import FrameType
@@ -29,6 +36,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 __all__ = ["APP_FACTORY", "UvicornOptions", "serve", "server_app", "uvicorn_options"]
+
+_logger = logging.getLogger(__name__)
 
 APP_FACTORY: Final = f"{__name__}:server_app"
 """What uvicorn imports in each server process (`factory=True`: it calls it)."""
@@ -77,14 +86,23 @@ def server_app() -> "FastAPI":
 
     Called by uvicorn in the process that serves (`APP_FACTORY`); configuring
     logging again in a single-process server changes nothing (it is idempotent).
+    An app that cannot be built (a dependency that does not import, say) ends
+    the process with STARTUP_FAILURE: uvicorn's supervisor restarts a worker
+    that exits any other way, forever, and stops only for that status.
     """
-    # The web stack is imported here, in the processes that serve: a supervisor
-    # (WORKERS > 1) and a bad configuration's one-line error never load it.
-    from .app import create_app
+    try:
+        settings = get_settings()
+        configure_logging(settings)
+        # The web stack is imported here, in the processes that serve: a supervisor
+        # (WORKERS > 1) and a bad configuration's one-line error never load it.
+        from .app import create_app
 
-    settings = get_settings()
-    configure_logging(settings)
-    return create_app(settings)
+        return create_app(settings)
+    except Exception as error:
+        _logger.exception(
+            "server process %d cannot start: %s: %s", os.getpid(), type(error).__name__, error
+        )
+        raise SystemExit(STARTUP_FAILURE) from None
 
 
 class _Supervisor(Multiprocess):
@@ -126,7 +144,14 @@ def serve() -> int:
         server = uvicorn.Server(config)
         server.run()
         return 0 if server.started else STARTUP_FAILURE
-    supervisor = _Supervisor(config, sockets=[config.bind_socket()])
+    try:
+        listening = config.bind_socket()
+    except SystemExit:  # uvicorn logged the OS error alone, without the address
+        _logger.error(
+            "cannot listen on %s:%d: is another server using it?", config.host, config.port
+        )
+        raise
+    supervisor = _Supervisor(config, sockets=[listening])
     supervisor.run()
     failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
     return STARTUP_FAILURE if failed else 0

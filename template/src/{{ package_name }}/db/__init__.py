@@ -2,7 +2,7 @@
 
 Import from here (`from <package>.db import Database, open_database`); the
 modules inside depend on each other in one direction only:
-url, params <- connection <- sqlite / postgresql <- backends <- migrate.
+url, params <- connection <- sqlite / (watchdog <- postgresql) <- backends <- migrate.
 """
 
 from .backends import open_database

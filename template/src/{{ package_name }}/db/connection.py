@@ -52,7 +52,8 @@ class PoolOptions:
 
     On PostgreSQL `min_size` connections are kept open, at most `max_size`
     exist, a transaction waits `timeout_seconds` for a free one, and the server
-    cancels any statement running longer than `statement_timeout_seconds`. On
+    cancels any statement running longer than `statement_timeout_seconds` (a
+    server that never answers has the connection cut a second later). On
     SQLite only `max_size` applies: how many connections wait between
     transactions (more may be open at once; writers queue on the file's lock).
     """
