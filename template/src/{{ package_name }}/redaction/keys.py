@@ -33,14 +33,14 @@ _KEY_STEMS: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
     (("dsn",), "dsn"),
     (("jwt",), "jwt"),
 )
-# Short keys that are words of other keys (`bypass`, `pwm`): a secret only on their own.
-_EXACT_KEYS: Final = {
-    "auth": "authorization",
-    "sig": "signature",
-    "sid": "session",
-    "pass": "password",
-    "pw": "password",
+# Label -> short keys that are words of other keys (`bypass`, `pwm`): a secret only on their own.
+_EXACT_KEY_LABELS: Final = {
+    "authorization": ("auth",),
+    "signature": ("sig",),
+    "session": ("sid",),
+    "password": ("pass", "pw"),
 }
+_EXACT_KEYS: Final = {key: label for label, keys in _EXACT_KEY_LABELS.items() for key in keys}
 _AUTH_SUFFIX: Final = "auth"  # basic_auth, proxyAuth
 _NAME_SUFFIX: Final = "name"  # SharedAccessKeyName, secret_name: they name a secret, not hold it
 _STEMS: Final = tuple(("".join(words), label) for words, label in _KEY_STEMS)
