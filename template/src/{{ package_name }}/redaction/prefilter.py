@@ -5,9 +5,9 @@ the rules: one regular-expression search over the text read backwards, where
 every trigger starts with a rare character the engine can skip to (the `@`
 ending URL credentials, the `_`/`-`/`.` ending a token prefix, an uppercase
 letter); then, only if the text has a `=` or `:`, the keys before them, whose
-words are looked up once per key, the names of `--name value` options and of
-closed XML elements; then
-the auth schemes (in any case, as the rules match them) and a few substring tests.
+words are looked up once per key; the names of `--name value` options and of
+closed XML elements; then the auth schemes (in any case, as the rules match
+them) and a few substring tests.
 """
 
 import re
@@ -103,9 +103,9 @@ def _could_match(text: str) -> bool:
         return True
     if ("=" in text or ":" in text) and _has_key_pair(text, backwards):
         return True
-    if "--" in text and _has_flag_word(text):
+    if "--" in text and _names_hold_key_word(_FLAG_NAMES.findall(text)):
         return True
-    if "</" in text and _has_element_word(text):
+    if "</" in text and _names_hold_key_word(_CLOSING_TAG_NAMES.findall(text)):
         return True
     lowered = text.lower()  # the Bearer and Basic rules match the scheme in any case
     if "bearer" in lowered or "basic" in lowered:
@@ -129,17 +129,9 @@ def _has_key_pair(text: str, backwards: str) -> bool:
     return False
 
 
-def _has_flag_word(text: str) -> bool:
-    """True if a `--name value` option in `text` has a name holding a sensitive key's word."""
-    for name in _FLAG_NAMES.findall(text):  # noqa: SIM110 - a plain loop, as the others here
-        if _holds_key_word(name[::-1]):
-            return True
-    return False
-
-
-def _has_element_word(text: str) -> bool:
-    """True if an XML element closed in `text` has a name holding a sensitive key's word."""
-    for name in _CLOSING_TAG_NAMES.findall(text):  # noqa: SIM110 - a plain loop, as the others here
+def _names_hold_key_word(names: list[str]) -> bool:
+    """True if one of `names` (option or element names, read forwards) holds a sensitive word."""
+    for name in names:  # noqa: SIM110 - any() would add a generator per call on the logging hot path
         if _holds_key_word(name[::-1]):
             return True
     return False

@@ -114,9 +114,9 @@ def _redact(text: str, *, decode: bool) -> str:
     if pairs:
         text = _redact_pairs(text)
     if "--" in text:
-        text = _FLAG_VALUE.sub(_flag_marker, text)
+        text = _FLAG_VALUE.sub(_named_value_marker, text)
     if "</" in text:
-        text = _ELEMENT.sub(_element_marker, text)
+        text = _ELEMENT.sub(_named_value_marker, text)
     if "=" in text and ("?" in text or "&" in text):
         text = _QUERY_VALUE.sub(_query_value_marker, text)
     return text
@@ -194,16 +194,8 @@ def _redact_pairs(text: str) -> str:
     return "".join(pieces)
 
 
-def _flag_marker(match: re.Match[str]) -> str:
-    """Replace the value of `--key value` if the option's name names a secret."""
-    label = sensitive_key_label(match["key"])
-    if label is None:
-        return match[0]
-    return match[0][: match.start("value") - match.start()] + marker(label)
-
-
-def _element_marker(match: re.Match[str]) -> str:
-    """Replace the text of `<key>text</key>` if the element's name names a secret."""
+def _named_value_marker(match: re.Match[str]) -> str:
+    """Replace the `value` group of `--key value` or `<key>value</key>` if `key` names a secret."""
     label = sensitive_key_label(match["key"])
     if label is None:
         return match[0]
