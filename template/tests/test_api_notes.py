@@ -1,7 +1,10 @@
 """Notes through the API: full CRUD for the owner, nothing at all for anyone else."""
 
+import sqlite3
+from contextlib import closing
+
 import pytest
-from conftest import register_and_login
+from conftest import MigratedDatabase, register_and_login
 from fastapi.testclient import TestClient
 
 
@@ -56,6 +59,22 @@ class TestOwnerCrud:
         assert client.delete(f"/notes/{note_id}", headers=alice).status_code == 204
         assert client.get(f"/notes/{note_id}", headers=alice).status_code == 404
         assert client.delete(f"/notes/{note_id}", headers=alice).status_code == 404
+
+    @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+    def test_reads_answer_while_a_writer_holds_the_write_lock(
+        self, client: TestClient, alice: dict[str, str], database: MigratedDatabase
+    ) -> None:
+        """A one-SELECT read takes no transaction, so it never queues behind a writer."""
+        note_id = _create(client, alice)
+        path = database.owner_url.removeprefix("sqlite:///")
+        with closing(sqlite3.connect(path, isolation_level=None)) as writer:
+            writer.execute("BEGIN IMMEDIATE")  # what every write transaction takes first
+            try:
+                assert client.get(f"/notes/{note_id}", headers=alice).status_code == 200
+                listed = client.get("/notes", headers=alice)
+                assert [note["id"] for note in listed.json()] == [note_id]
+            finally:
+                writer.execute("ROLLBACK")
 
     def test_notes_need_a_session(self, client: TestClient) -> None:
         assert client.get("/notes").status_code == 401

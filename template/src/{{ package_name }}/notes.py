@@ -59,7 +59,8 @@ class NoteOut(BaseModel):
 
 # The dependency has checked the token (and, for `WritingUser`, its write scope);
 # each endpoint hands one function to `current_user.run`, which runs it in one
-# transaction. Every query filters by the caller's id.
+# transaction, or, when that function is a single SELECT, to `current_user.read`.
+# Every query filters by the caller's id.
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_FORBIDDEN)
@@ -75,13 +76,13 @@ async def list_notes(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[NoteOut]:
     """The caller's notes, oldest first."""
-    return await current_user.run(_select_page, limit, offset)
+    return await current_user.read(_select_page, limit, offset)
 
 
 @router.get("/{note_id}", responses=_NOT_FOUND)
 async def get_note(note_id: NoteId, current_user: CurrentUser) -> NoteOut:
     """One of the caller's notes."""
-    return await current_user.run(_select_one, note_id)
+    return await current_user.read(_select_one, note_id)
 
 
 @router.put("/{note_id}", responses={**_NOT_FOUND, **_FORBIDDEN})
