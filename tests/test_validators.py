@@ -275,17 +275,18 @@ def test_no_locked_distribution_is_a_valid_slug_or_package() -> None:
 
 def test_no_file_of_a_rendered_project_is_a_valid_package(render_to: RenderTo) -> None:
     """Every folder and module at the top of a full project, and every name pytest puts on
-    sys.path from tests/, is refused as package_name (and never a default)."""
+    sys.path from tests/ or the benchmarks from benchmarks/, is refused as package_name (and
+    never a default)."""
     project = render_to({"database": "postgresql", "docker": True, "ci": "github"}).path
     names = {
         entry.stem
-        for folder in (project, project / "tests")
+        for folder in (project, project / "tests", project / "benchmarks")
         for entry in folder.iterdir()
         if not entry.name.startswith((".", "test_"))
         and (entry.is_dir() or entry.suffix == ".py")
         and entry.stem != "__pycache__"
     }
-    assert {"noxfile", "src", "tests", "conftest", "benchmarks"} <= names
+    assert {"noxfile", "src", "tests", "conftest", "benchmarks", "http_load"} <= names
     refused = {name: check("package_name_error", name) for name in names}
     assert {name: reason for name, reason in refused.items() if not reason} == {}
     assert {macro("default_package", name) for name in names}.isdisjoint(names)
