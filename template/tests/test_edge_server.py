@@ -18,7 +18,9 @@ from replicas import Server, launch
 HEADER_TIMEOUT_SECONDS = 1
 KEEP_ALIVE_SECONDS = 1
 SLOW_CLIENTS = 40
-# One worker runs the module, so under pytest-xdist its two servers start once each.
+# One worker runs the module, and its two servers live for that worker's session:
+# pytest-xdist interleaves other modules' tests with these, and a module-scoped
+# server would be stopped and started again at each switch.
 pytestmark = pytest.mark.xdist_group("edge_server")
 
 
@@ -35,13 +37,13 @@ def _serve(directory: Path, **variables: str) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The service with its defaults: no trusted proxy."""
     yield from _serve(tmp_path_factory.mktemp("default"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The service behind a reverse proxy on loopback (FORWARDED_ALLOW_IPS=127.0.0.1)."""
     yield from _serve(tmp_path_factory.mktemp("proxied"), FORWARDED_ALLOW_IPS="127.0.0.1")
