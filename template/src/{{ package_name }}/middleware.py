@@ -4,7 +4,9 @@ Plain ASGI (not BaseHTTPMiddleware) keeps each layer to a few attribute
 lookups per request; see benchmarks/bench_http.py for what they cost.
 """
 
+import itertools
 import logging
+import os
 import re
 import secrets
 from typing import cast
@@ -42,6 +44,32 @@ _RETRY_AFTER = {"retry-after": "30"}  # seconds: about what a migrations job tak
 _OUTAGE_RETRY_AFTER = {"retry-after": "5"}  # seconds: a pool slot frees or the server is back
 
 
+class _RequestIds:
+    """New request ids: a random prefix per process, then a counter.
+
+    An id must be unique, not unpredictable (a client may send its own). A
+    system call per request would cost more than it seems: `os.urandom`
+    releases the GIL, and on a busy server the event loop then waits for a
+    worker thread to hand it back. A forked child draws a prefix of its own.
+    """
+
+    def __init__(self) -> None:
+        self._renew()
+        if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+            os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self._prefix = secrets.token_hex(8)
+        self._counter = itertools.count()
+
+    def new(self) -> str:
+        """32 hexadecimal digits, never the same twice in this process's lifetime."""
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+_new_request_id = _RequestIds().new
+
+
 class RequestIdMiddleware:
     """Give every request an id: a well-formed incoming X-Request-ID, else a new one.
 
@@ -56,7 +84,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or secrets.token_hex(16)
+        request_id = _incoming_request_id(scope) or _new_request_id()
         header = (_REQUEST_ID_HEADER_BYTES, request_id.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
