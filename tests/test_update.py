@@ -8,6 +8,7 @@ no --trust, conflicts inline.
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from helpers import (
     commit_all,
     conflicted_paths,
     edit,
+    fresh_shell_env,
     git,
     locked_versions,
     make_template_repo,
@@ -33,6 +35,7 @@ from helpers import (
     render,
     replace_first_line,
     run,
+    shell,
     update,
 )
 
@@ -86,6 +89,27 @@ def test_user_modules_and_tests_survive_update(template: Path, project: Path) ->
     assert user_test.read_text().startswith(f"from {PACKAGE}.orders import ORDER_LIMIT")
     assert (project / "tests" / "test_template_extra.py").is_file()
     assert answers_of(project)["_commit"] == "0.2.0"
+    assert conflicted_paths(project) == []
+
+
+def test_the_readme_update_command_works_in_a_fresh_shell(template: Path, project: Path) -> None:
+    """The rendered README's update line as typed, in a shell without uv, given uv the
+    README's way (`.tools/bin/` in front of `uvx`): it brings the newest release."""
+    readme = (project / "README.md").read_text()
+    command = "uvx copier update --defaults"
+    assert f"\n{command}\n" in readme
+    no_uv = re.search(r"No uv on this machine\? `([^`]+)`", readme)
+    assert no_uv is not None, "the README lost its no-uv step"
+    release(
+        template,
+        "0.2.0",
+        write={"template/docs/operations.md.jinja": "# Run {{ project_name }}\n"},
+    )
+
+    shell(f"{no_uv.group(1)}\n.tools/bin/{command}", project, fresh_shell_env())
+
+    assert answers_of(project)["_commit"] == "0.2.0"
+    assert (project / "docs" / "operations.md").read_text() == "# Run Acme Orders\n"
     assert conflicted_paths(project) == []
 
 
