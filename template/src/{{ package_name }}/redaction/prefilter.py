@@ -8,6 +8,14 @@ letter); then, only if the text has a `=` or `:`, the keys before them, whose
 words are looked up once per key; the names of `--name value` options and of
 closed XML elements; then the auth schemes (in any case, as the rules match
 them) and a few substring tests.
+
+What is judged is the text's shape (`shape`): every ASCII digit read as 0, the
+token prefixes too (`ya29.` is looked for as `ya00.`). No trigger tells one
+digit from another, so a clean shape means every text of that shape is clean,
+and log lines that differ only in ids, counts, timings, ports and addresses
+share one. Clean shapes are remembered (`CleanShapes`): a line whose shape was
+seen costs a byte translation and a set lookup instead of the searches. Text
+with a `%` is judged afresh each time, decoded: its escapes hold digits.
 """
 
 import re
@@ -20,17 +28,53 @@ from .formats import token_prefixes
 from .keys import KEY_HINTS
 from .patterns import reversed_prefix, trie
 
-__all__ = ["decodings", "has_key_pair", "might_hold_secret"]
+__all__ = ["CleanShapes", "decodings", "has_key_pair", "might_hold_secret", "shape"]
 
 SHORTEST_QUERY_SECRET: Final = 20
 """Shorter query values are not tested for a secret's shape."""
 QUERY_VALUE_CHARACTERS: Final = r"A-Za-z0-9_+/=.~%-"
 _DECODE_ROUNDS: Final = 3
-FLAG_PREFIX: Final = r"(?<![^\s\"'])--"
-"""A command-line option's `--`, where a word starts."""
+FLAG_PREFIX: Final = r"(?<![^\s\"'<>])--"
+"""A command-line option's `--`, where a word starts: where a percent-encoded run may start too."""
 
 
-_PREFIXES: Final = token_prefixes()
+_ZERO_DIGITS: Final = bytes.maketrans(b"123456789", b"000000000")
+
+
+def shape(text: str) -> str:
+    """`text` with every ASCII digit replaced by 0: what the triggers are built from and judge."""
+    return (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_ZERO_DIGITS)
+        .decode("utf-8", "surrogatepass")
+    )
+
+
+class CleanShapes(set[bytes]):
+    """The shapes of texts found clean, at most `size` of them, none longer than `longest` bytes.
+
+    Only clean shapes are kept, so no secret (nor most of one) outlives its log
+    call here. When full it starts again empty: a flood of distinct lines costs
+    the searches it would have cost anyway, and memory stays bounded. A set, so
+    the lookup on the logging hot path is the set's own.
+    """
+
+    def __init__(self, size: int = 4096, longest: int = 512) -> None:
+        super().__init__()
+        self.size = size
+        self.longest = longest
+
+    def add(self, element: bytes) -> None:
+        """Remember a clean shape; a long one is not kept, and a full set starts again empty."""
+        if len(element) > self.longest:
+            return
+        if len(self) >= self.size:
+            self.clear()
+        super().add(element)
+
+
+_CLEAN_SHAPES: Final = CleanShapes()
+_PREFIXES: Final = tuple(dict.fromkeys(shape(prefix) for prefix in token_prefixes()))
 # Prefixes of common characters only are looked for by substring tests instead.
 _PLAIN_PREFIXES: Final = tuple(prefix for prefix in _PREFIXES if reversed_prefix(prefix) is None)
 # `key=` / `key: ` read backwards from the separator: the whole key, whose words
@@ -43,7 +87,9 @@ _KEYS_BEFORE_COLON: Final = re.compile(":" + _KEY_AFTER_SEPARATOR)
 _FLAG_NAMES: Final = re.compile(FLAG_PREFIX + r"([A-Za-z][A-Za-z0-9_-]{0,63})[ \t]")
 # `<password>...</password>`: the closing tags' names (with a namespace prefix, if any).
 _CLOSING_TAG_NAMES: Final = re.compile(r"</([A-Za-z_][\w.:-]{0,63})>")
-_HINTS_BACKWARDS: Final = re.compile(trie(((hint[::-1], "") for hint in KEY_HINTS), any_case=True))
+_HINTS_BACKWARDS: Final = re.compile(
+    trie(((shape(hint)[::-1], "") for hint in KEY_HINTS), any_case=True)
+)
 # Searched in the text read backwards; every entry starts with a rare literal.
 _TRIGGER: Final = re.compile(
     trie(
@@ -72,18 +118,25 @@ def might_hold_secret(text: str) -> bool:
     If it is False for text joined from parts by newlines, it is False for each
     part, so a caller may test a whole log record at once.
     """
-    if _could_match(text):
-        return True
     if "%" in text:
-        for decoded in decodings(text):
-            if _could_match(decoded):
-                return True
+        return _could_match(shape(text)) or any(
+            _could_match(shape(decoded)) for decoded in decodings(text)
+        )
+    text_shape = text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+    if text_shape in _CLEAN_SHAPES:
+        return False
+    if _could_match(text_shape.decode("utf-8", "surrogatepass")):
+        return True
+    _CLEAN_SHAPES.add(text_shape)
     return False
 
 
 def has_key_pair(text: str) -> bool:
     """True if `text` may hold `key=value` or `key: value` with a word of a sensitive key."""
-    return ("=" in text or ":" in text) and _has_key_pair(text, text[::-1])
+    if "=" not in text and ":" not in text:
+        return False
+    text_shape = shape(text)  # the key words are looked for in shapes
+    return _has_key_pair(text_shape, text_shape[::-1])
 
 
 def decodings(text: str) -> Iterator[str]:
