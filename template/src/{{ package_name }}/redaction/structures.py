@@ -103,7 +103,7 @@ def _gather(mapping: Mapping[Any, object], texts: list[str], depth: int) -> bool
     if depth >= _GATHER_DEPTH or _names_need_walk(tuple(mapping)):
         return True
     for item in mapping.values():
-        if isinstance(item, str):
+        if type(item) is str:  # exact types: a str subclass is in doubt, and the walk takes it
             texts.append(item)
         elif type(item) not in _SCALARS and _gather_container(item, texts, depth):
             return True
@@ -118,7 +118,7 @@ def _gather_container(item: object, texts: list[str], depth: int) -> bool:
     if kind is not list and kind is not tuple:
         return True
     for element in cast("Collection[object]", item):
-        if isinstance(element, str):
+        if type(element) is str:
             texts.append(element)
         elif type(element) not in _SCALARS:
             return True
