@@ -9,6 +9,7 @@ the slow tier (`nox -s slow`).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,15 @@ from checks import (
     workflow_findings,
 )
 from combinations import CORE, PAIRWISE
-from helpers import COPIER_CONFIG, QUESTIONS, ROOT, RenderCombination, RenderedProject, git
+from helpers import (
+    COPIER_CONFIG,
+    QUESTIONS,
+    ROOT,
+    RenderCombination,
+    RenderedProject,
+    git,
+    render,
+)
 
 
 def _tiered(ids: list[str]) -> list[Any]:
@@ -210,6 +219,36 @@ def test_app_role_is_computed_once() -> None:
     ]
     assert spelled == []
     assert COPIER_CONFIG["app_role"]["when"] is False
+
+
+def test_a_package_named_pg_gets_a_role_postgresql_accepts(tmp_path: Path) -> None:
+    """PostgreSQL reserves role names that start with pg_: such a package's roles put it last.
+
+    Its migrations then run on a real server: the rendered migration tests pass
+    on PostgreSQL (with `<package>_app` every one of them errored on CREATE ROLE).
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set: no PostgreSQL to create the role on")
+    answers = {
+        "project_name": "Pg Notes",
+        "package_name": "pg_notes",
+        "database": "postgresql",
+        "docker": True,
+    }
+    project = render(tmp_path / "project", answers)
+    migration = project.path / "src" / "pg_notes" / "db" / "migrations" / "postgresql"
+    assert "CREATE ROLE app_pg_notes LOGIN;" in (migration / "0002_app_role.sql").read_text()
+    assert "POSTGRES_USER: owner_pg_notes" in (project.path / "compose.yml").read_text()
+    project.run("uv", "sync", "--locked", "-q")
+    result = project.run(
+        "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+        "-k", "postgresql", "tests/test_migrations.py", env={"TEST_DATABASE_URL": url},
+    )  # fmt: skip
+    summary = result.stdout.splitlines()[-1]
+    assert " passed" in summary
+    assert "error" not in summary
+    assert "skipped" not in summary
 
 
 def test_rendered_files_agree_on_the_app_role(rendered: RenderCombination) -> None:

@@ -166,13 +166,29 @@ def test_dependabot_is_refused_on_gitlab_only() -> None:
     [
         ("acme_orders", "acme_orders_app"),
         ("a" * 64, "a" * 59 + "_app"),
+        ("pg_notes", "app_pg_notes"),  # PostgreSQL reserves role names starting with pg_
+        ("pg_" + "a" * 61, "app_pg_" + "a" * 56),
+        ("pgadmin_tools", "pgadmin_tools_app"),
     ],
 )
 def test_app_role_is_derived_from_the_package_and_fits_postgresql(package: str, role: str) -> None:
-    """The app role is <package>_app, cut to PostgreSQL's 63-byte identifier limit."""
+    """The app role is <package>_app (app_<package> for pg_...), cut to 63 bytes."""
     assert macro("default_app_role", package) == role
     assert len(role.encode()) <= 63
     assert check("app_role_error", role, package) == ""
+
+
+@pytest.mark.parametrize(
+    ("package", "role"),
+    [("acme_orders", "acme_orders_owner"), ("pg_notes", "owner_pg_notes")],
+)
+def test_owner_role_follows_the_same_rule(package: str, role: str) -> None:
+    """compose's schema owner is <package>_owner, owner_<package> for a pg_ package."""
+    assert macro("default_owner_role", package) == role
+    assert check("owner_role_error", role, package) == ""
+    assert check("owner_role_error", "postgres", package) == (
+        "follows package_name; set that instead."
+    )
 
 
 def test_app_role_cannot_be_set_apart_from_the_package() -> None:
